@@ -1,0 +1,178 @@
+// The refserver's store: objects are plain files under a root directory, mirroring
+// the client's path hierarchy, so another server (nginx, Apache) pointed at the same
+// root serves the same bytes.
+//
+// Uploads are transactions. begin_upload() opens a staging file in ROOT/.staging/
+// (same filesystem, never listed, never addressable); write() appends the caller's
+// bytes straight to it (the store keeps no copy and never grows with the payload);
+// commit() makes the whole new version visible under its name with one rename(2);
+// abort(), or destroying the Upload without commit (a dropped connection), unlinks the
+// staging file. A partial object is never visible under its final name. Two uploads to
+// one path each commit whole; the last commit wins.
+//
+// Append and resume (FTP APPE, REST+STOR) are copy-then-append: the new version is
+// staged like any upload, starting with a copy of the kept prefix of the current
+// version (copy_file_range, so the kernel copies, or reflinks where the filesystem
+// can), then the client's bytes, then the same atomic commit. We chose this over
+// vsftpd's in-place writing because in-place appends make an aborted APPE leave a
+// half-appended object and let readers see a growing file: exactly the partial
+// versions P6 forbids. The price is one in-kernel copy of the prefix per append.
+//
+// Downloads: open() returns an Object, an open fd on one version. A commit that
+// replaces the name later does not touch it: the reader keeps the old inode and reads
+// it to its end.
+//
+// Every path is resolved beneath the root's directory fd by openat2(RESOLVE_BENEATH |
+// RESOLVE_NO_MAGICLINKS): no path and no symlink can reach outside the root.
+//
+// Threading: a Store may be used from any number of threads at once. An Upload or an
+// Object belongs to one thread at a time.
+//
+// Blocking: every call is synchronous. Calls marked MAY BLOCK LONG (fsync, rename,
+// copies of a prefix, purge) belong on a worker thread, not a network thread; the rest
+// do bounded work (one or a few short system calls).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "refserver/store/object_path.hpp"
+#include "refserver/store/status.hpp"
+
+namespace streamcheck::store {
+
+enum class FsyncPolicy {
+  always,  // fsync the staging file before the rename and the directory after it
+  never,   // leave durability to the kernel's writeback
+};
+
+struct StoreOptions {
+  std::filesystem::path root;  // must exist and be a directory
+  FsyncPolicy fsync = FsyncPolicy::always;
+};
+
+enum class EntryType { file, directory, other };
+
+struct Entry {
+  std::string name;  // last component; "" for the root
+  EntryType type = EntryType::other;
+  uint64_t size = 0;
+  timespec mtime{};
+};
+
+// Strong validator of one version: changes whenever a commit replaces the object
+// (every commit is a new inode). Quoted, ready for an ETag header: "\"8a1f-100000-…\"".
+std::string make_etag(ino_t inode, uint64_t size, const timespec& mtime);
+
+struct CommitInfo {
+  uint64_t size = 0;   // bytes of the committed version (prefix included)
+  std::string sha256;  // lowercase hex of the whole version; "" when hashing was off
+  std::string etag;    // as make_etag()
+  bool created = false;  // true when no object had the name before this commit
+};
+
+struct UploadOptions {
+  // SHA-256 of the whole version, computed on the fly. It costs CPU (about 2 GB/s a
+  // core with SHA-NI), so front ends that do not report it may turn it off.
+  bool sha256 = true;
+};
+
+// One upload transaction. Not copyable; destroying it uncommitted aborts it.
+class Upload {
+ public:
+  virtual ~Upload() = default;
+  Upload(const Upload&) = delete;
+  Upload& operator=(const Upload&) = delete;
+
+  // Appends `data` to the staged version; returns once the kernel has all of it.
+  // Fails with no_space/io_error (the upload is then aborted) or bad_state.
+  virtual Status write(std::span<const std::byte> data) = 0;
+  // Bytes staged so far, prefix included.
+  virtual uint64_t size() const = 0;
+  // Makes the staged version visible under the path. Fails with parent_missing (the
+  // collection went away), is_a_directory (a collection took the name), no_space or
+  // io_error; on failure the staging file is gone and the old version is untouched.
+  // MAY BLOCK LONG (fsync, rename).
+  virtual Result<CommitInfo> commit() = 0;
+  // Discards the staged version. Idempotent; never fails.
+  virtual void abort() = 0;
+
+ protected:
+  Upload() = default;
+};
+
+// One version of an object, open for reading. Not copyable.
+class Object {
+ public:
+  virtual ~Object() = default;
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
+
+  // The open fd, for sendfile(2); owned by the Object.
+  virtual int fd() const = 0;
+  virtual uint64_t size() const = 0;
+  virtual timespec mtime() const = 0;
+  virtual const std::string& etag() const = 0;
+  // pread(2) of up to buffer.size() bytes at `offset`; 0 at the end.
+  virtual Result<size_t> read_at(uint64_t offset, std::span<std::byte> buffer) const = 0;
+
+ protected:
+  Object() = default;
+};
+
+class Store {
+ public:
+  // Opens the store at options.root, creates ROOT/.staging if needed and purges what
+  // an earlier run left in it (see purged_at_open()). MAY BLOCK LONG.
+  static Result<std::unique_ptr<Store>> open(const StoreOptions& options);
+
+  virtual ~Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Staging files removed by open().
+  virtual size_t purged_at_open() const = 0;
+  virtual const std::filesystem::path& root() const = 0;
+
+  // Starts a new version of `path` (not the root). Fails with parent_missing when the
+  // parent collection does not exist (never created silently), is_a_directory when
+  // `path` is a collection, not_a_directory when a parent component is a file.
+  virtual Result<std::unique_ptr<Upload>> begin_upload(const ObjectPath& path,
+                                                       const UploadOptions& options = {}) = 0;
+  // A new version that starts as the whole current version (empty when there is none)
+  // followed by the written bytes. MAY BLOCK LONG (copies the current version).
+  virtual Result<std::unique_ptr<Upload>> begin_append(const ObjectPath& path,
+                                                       const UploadOptions& options = {}) = 0;
+  // A new version that keeps bytes [0, offset) of the current version and replaces
+  // the rest with the written bytes (FTP REST n + STOR). offset 0 is a plain upload;
+  // an offset past the end fails with invalid_argument. MAY BLOCK LONG.
+  virtual Result<std::unique_ptr<Upload>> begin_resume(const ObjectPath& path, uint64_t offset,
+                                                       const UploadOptions& options = {}) = 0;
+
+  // Opens the current version of a file object. is_a_directory for a collection.
+  virtual Result<std::unique_ptr<Object>> open(const ObjectPath& path) const = 0;
+
+  // Type, size and mtime of a file or collection (the root included).
+  virtual Result<Entry> stat(const ObjectPath& path) const = 0;
+  // Entries of a collection sorted by name, without "." "..", or the staging area.
+  virtual Result<std::vector<Entry>> list(const ObjectPath& dir) const = 0;
+  // Creates one collection: parent_missing, already_exists as for mkdir(2).
+  virtual Status make_dir(const ObjectPath& path) = 0;
+  // Removes a file or an empty collection (directory_not_empty otherwise). Not the root.
+  virtual Status remove(const ObjectPath& path) = 0;
+  // Moves a file or collection; replaces a file at `to` atomically. MAY BLOCK LONG.
+  virtual Status rename(const ObjectPath& from, const ObjectPath& to) = 0;
+
+ protected:
+  Store() = default;
+};
+
+}  // namespace streamcheck::store
