@@ -41,7 +41,9 @@ class ObjectPath {
   std::string_view name() const;
   // "a/b" for "a/b/c"; the root's parent is the root.
   ObjectPath parent() const;
-  // This path joined with one more component; fails as parse() would.
+  // This path joined with one more component; fails as parse() would. `name` must be
+  // one component: "", ".", ".." or a name with '/' is invalid_path (a multipart
+  // filename of "../x" is refused, not resolved).
   Result<ObjectPath> child(std::string_view name) const;
 
   friend bool operator==(const ObjectPath&, const ObjectPath&) = default;

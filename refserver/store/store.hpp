@@ -23,10 +23,12 @@
 // it to its end.
 //
 // Every path is resolved beneath the root's directory fd by openat2(RESOLVE_BENEATH |
-// RESOLVE_NO_MAGICLINKS): no path and no symlink can reach outside the root.
+// RESOLVE_NO_MAGICLINKS): no path and no symlink can reach outside the root. Symlinks
+// that stay beneath the root are followed by open, stat, list and append; a symlink
+// that leads out is escapes_root. An upload or rename onto a symlink replaces the link.
 //
 // Threading: a Store may be used from any number of threads at once. An Upload or an
-// Object belongs to one thread at a time.
+// Object belongs to one thread at a time. Uploads and Objects may outlive the Store.
 //
 // Blocking: every call is synchronous. Calls marked MAY BLOCK LONG (fsync, rename,
 // copies of a prefix, purge) belong on a worker thread, not a network thread; the rest
@@ -157,18 +159,24 @@ class Store {
   virtual Result<std::unique_ptr<Upload>> begin_resume(const ObjectPath& path, uint64_t offset,
                                                        const UploadOptions& options = {}) = 0;
 
-  // Opens the current version of a file object. is_a_directory for a collection.
+  // Opens the current version of a file object. is_a_directory for a collection,
+  // invalid_argument for anything else that is not a regular file (a FIFO, a device).
   virtual Result<std::unique_ptr<Object>> open(const ObjectPath& path) const = 0;
 
   // Type, size and mtime of a file or collection (the root included).
   virtual Result<Entry> stat(const ObjectPath& path) const = 0;
   // Entries of a collection sorted by name, without "." "..", or the staging area.
+  // Names a client could not address (control bytes, bad UTF-8, put there by another
+  // program) are left out; a symlink leading out of the root is listed as `other`
+  // with size 0, telling nothing of its target.
   virtual Result<std::vector<Entry>> list(const ObjectPath& dir) const = 0;
   // Creates one collection: parent_missing, already_exists as for mkdir(2).
   virtual Status make_dir(const ObjectPath& path) = 0;
-  // Removes a file or an empty collection (directory_not_empty otherwise). Not the root.
+  // Removes a file or an empty collection (directory_not_empty otherwise). The root
+  // is permission_denied.
   virtual Status remove(const ObjectPath& path) = 0;
-  // Moves a file or collection; replaces a file at `to` atomically. MAY BLOCK LONG.
+  // Moves a file or collection; replaces a file at `to` atomically, never a
+  // collection (already_exists). MAY BLOCK LONG.
   virtual Status rename(const ObjectPath& from, const ObjectPath& to) = 0;
 
  protected:
