@@ -1,0 +1,74 @@
+// PUT: the body streams through the connection's fixed buffer into a store upload as
+// it arrives (Content-Length or chunked, Expect: 100-continue honoured) and commits
+// atomically once it is complete; a client that goes away leaves the old version.
+#include <boost/beast/core/string.hpp>
+
+#include "refserver/http/http_session.hpp"
+
+namespace streamcheck::http {
+
+using beast_http::field;
+using beast_http::status;
+
+void HttpSession::handle_put() {
+  if (!authorized()) return;
+  auto path = request_path();
+  if (!path) return;
+  std::string_view target = request().target();
+  if (path->is_root() || target.substr(0, target.find('?')).ends_with('/'))
+    return send_error(status::method_not_allowed, "PUT on a collection");
+
+  // The current version, for 201/204 and preconditions.
+  std::optional<CurrentVersion> current;
+  std::string current_etag;
+  auto existing = ctx_.store.open(*path);
+  if (existing) {
+    current_etag = existing.value()->etag();
+    current = CurrentVersion{current_etag, existing.value()->mtime().tv_sec};
+  } else if (existing.status().code() != store::Errc::not_found &&
+             existing.status().code() != store::Errc::parent_missing) {
+    return send_error(status_for(existing.status().code()), existing.status().message());
+  }
+  if (evaluate_preconditions(preconditions(), current, false) == PreconditionVerdict::failed)
+    return send_error(status::precondition_failed, "If-Match or If-None-Match failed");
+
+  if (auto length = parser_->content_length();
+      length && ctx_.limits.max_upload && *length > ctx_.limits.max_upload)
+    return send_error(status::payload_too_large, "Content-Length over --max-upload");
+
+  // The store's hash costs CPU that a PUT does not report; the client can check the
+  // bytes with a GET.
+  auto upload = ctx_.store.begin_upload(*path, {.sha256 = false});
+  if (!upload) return send_error(status_for(upload.status().code()), upload.status().message());
+  upload_ = std::move(upload).value();
+
+  read_body(
+      [this](std::span<const std::byte> chunk) {
+        if (auto st = upload_->write(chunk); !st) {
+          upload_.reset();
+          send_error(status_for(st.code()), st.message());
+          return false;
+        }
+        return true;
+      },
+      [this] {
+        auto staged = std::shared_ptr<store::Upload>(std::move(upload_));
+        auto result = std::make_shared<std::optional<store::Result<store::CommitInfo>>>();
+        run_blocking([staged, result] { result->emplace(staged->commit()); },
+                     [this, result] { on_put_committed(std::move(**result)); });
+      });
+}
+
+void HttpSession::on_put_committed(store::Result<store::CommitInfo> result) {
+  if (!result) return send_error(status_for(result.status().code()), result.status().message());
+  auto res = make_response(result->created ? status::created : status::no_content);
+  res.set(field::etag, result->etag);
+  if (result->created) {
+    res.set(field::location, std::string(request().target()));
+    res.set(field::content_type, "text/plain; charset=utf-8");
+    res.body() = "created\n";
+  }
+  send(std::move(res));
+}
+
+}  // namespace streamcheck::http

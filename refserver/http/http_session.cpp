@@ -1,0 +1,338 @@
+// Framing of an HTTP session: read a header, dispatch, send a response, keep alive or
+// close; bodies through the fixed buffer; the watchdog. Method handlers live in
+// http_get.cpp, http_put.cpp, http_post.cpp and http_dav.cpp.
+#include "refserver/http/http_session.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+
+#include <limits>
+
+namespace streamcheck::http {
+
+namespace asio = boost::asio;
+using beast_http::field;
+using beast_http::status;
+
+namespace {
+constexpr std::string_view kServerName = "streamcheck-refserver/0.1";
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// A close that follows an unread request body reads (and drops) what the client is
+// still sending for this long, so that it sees our answer rather than a reset.
+constexpr std::chrono::milliseconds kLingerTime{2000};
+}  // namespace
+
+HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpContext& context,
+                         std::shared_ptr<std::atomic<size_t>> active)
+    : socket_(std::move(socket)),
+      ctx_(context),
+      active_(std::move(active)),
+      watchdog_(socket_.get_executor()) {
+  ++*active_;
+}
+
+HttpSession::~HttpSession() {
+  --*active_;
+}
+
+void HttpSession::start() {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    error_code ec;
+    // sendfile(2) on this socket must return EAGAIN rather than block a network thread.
+    self->socket_.native_non_blocking(true, ec);
+    self->watchdog_.expires_at(Clock::time_point::max());
+    self->do_watchdog();
+    self->do_read_header();
+  });
+}
+
+void HttpSession::shutdown() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+}
+
+void HttpSession::arm(std::chrono::milliseconds timeout) {
+  deadline_ = Clock::now() + timeout;
+  if (deadline_ < watchdog_.expiry()) {
+    watchdog_.expires_at(deadline_);  // cancels the pending wait
+    do_watchdog();
+  }
+}
+
+void HttpSession::do_watchdog() {
+  watchdog_.async_wait([self = shared_from_this()](error_code ec) {
+    if (ec == asio::error::operation_aborted || self->closed_) return;
+    if (Clock::now() >= self->deadline_) {
+      spdlog::debug("http: closing a connection that timed out");
+      self->close();
+      return;
+    }
+    self->watchdog_.expires_at(self->deadline_);
+    self->do_watchdog();
+  });
+}
+
+void HttpSession::do_read_header() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(ctx_.limits.header_bytes));
+  // Not boost::none for "no limit": Beast 1.74 compares the length with the optional,
+  // and any length is greater than none.
+  parser_->body_limit(ctx_.limits.max_upload ? ctx_.limits.max_upload
+                                             : std::numeric_limits<std::uint64_t>::max());
+  response_.reset();
+  close_after_response_ = false;
+  status_code_ = 0;
+  body_bytes_ = 0;
+  arm(ctx_.limits.header_timeout);
+  beast_http::async_read_header(
+      socket_, read_buffer_, *parser_,
+      [self = shared_from_this()](error_code ec, size_t) { self->on_read_header(ec); });
+}
+
+void HttpSession::on_read_header(error_code ec) {
+  started_ = Clock::now();
+  if (ec == beast_http::error::end_of_stream || ec == asio::error::eof ||
+      ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+      ec == asio::error::bad_descriptor || closed_)
+    return close();
+  if (ec == beast_http::error::header_limit)
+    return send_error(status::request_header_fields_too_large,
+                      "request header block over the server's limit");
+  if (ec) return send_error(status::bad_request, "malformed request: " + ec.message());
+  if (request().target().size() > ctx_.limits.target_bytes)
+    return send_error(status::uri_too_long, "request target over the server's limit");
+  dispatch();
+}
+
+void HttpSession::dispatch() {
+  switch (request().method()) {
+    case beast_http::verb::get:
+      return handle_get(false);
+    case beast_http::verb::head:
+      return handle_get(true);
+    case beast_http::verb::put:
+      return handle_put();
+    case beast_http::verb::post:
+      return handle_post();
+    case beast_http::verb::delete_:
+      return handle_delete();
+    case beast_http::verb::mkcol:
+      return handle_mkcol();
+    case beast_http::verb::options:
+      return handle_options();
+    default: {
+      auto res = make_response(status::method_not_allowed);
+      res.set(field::allow, "OPTIONS, GET, HEAD, PUT, POST, DELETE, MKCOL");
+      res.body() = "method not supported here\n";
+      return send(std::move(res));
+    }
+  }
+}
+
+HttpSession::Response HttpSession::make_response(status s) const {
+  Response res{s, 11};
+  res.set(field::server, kServerName);
+  res.set(field::date, format_http_date(std::time(nullptr)));
+  return res;
+}
+
+void HttpSession::send_error(status s, std::string_view why) {
+  auto res = make_response(s);
+  res.set(field::content_type, "text/plain; charset=utf-8");
+  res.body() = std::string(why) + "\n";
+  if (s == status::unauthorized)
+    res.set(field::www_authenticate, "Basic realm=\"streamcheck\", charset=\"UTF-8\"");
+  // After a framing error the stream can no longer be trusted.
+  if (beast_http::to_status_class(s) == beast_http::status_class::client_error &&
+      (s == status::bad_request || s == status::request_header_fields_too_large ||
+       s == status::uri_too_long || s == status::payload_too_large))
+    close_after_response_ = true;
+  send(std::move(res));
+}
+
+void HttpSession::send(Response res) {
+  bool head = parser_ && parser_->is_header_done() && request().method() == beast_http::verb::head;
+  // A request body we did not read would be taken for the next request.
+  if (!parser_ || !parser_->is_header_done() || !parser_->is_done() || !request().keep_alive())
+    close_after_response_ = true;
+  res.keep_alive(!close_after_response_);
+  res.prepare_payload();
+  if (head) res.body().clear();  // keeps the Content-Length of the GET it mirrors
+  status_code_ = res.result_int();
+  response_.emplace(std::move(res));
+  beast_http::async_write(
+      socket_, *response_,
+      [self = shared_from_this()](error_code ec, size_t n) { self->on_sent(ec, n); });
+}
+
+void HttpSession::on_sent(error_code ec, size_t) {
+  if (ec) return close();
+  finish_request();
+}
+
+void HttpSession::finish_request() {
+  log_access();
+  if (close_after_response_) {
+    error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    if (!body_buffer_) body_buffer_.reset(new std::byte[ctx_.limits.buffer_bytes]);
+    arm(kLingerTime);
+    // Drain until the peer closes or the linger time is up; then close.
+    auto drain = std::make_shared<std::function<void(error_code, size_t)>>();
+    *drain = [self = shared_from_this(), drain](error_code ec, size_t) {
+      if (ec || self->closed_) {
+        *drain = nullptr;  // breaks the cycle
+        return self->close();
+      }
+      self->socket_.async_read_some(
+          asio::buffer(self->body_buffer_.get(), self->ctx_.limits.buffer_bytes), *drain);
+    };
+    (*drain)({}, 0);
+    return;
+  }
+  do_read_header();
+}
+
+void HttpSession::close() {
+  if (closed_) return;
+  closed_ = true;
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  watchdog_.cancel();
+  upload_.reset();  // an upload not committed is aborted: its staging file is removed
+  multipart_.reset();
+  object_.reset();
+}
+
+void HttpSession::log_access() const {
+  if (!parser_ || !parser_->is_header_done()) return;
+  auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+  spdlog::info("{} {} {} {} {:.1f}ms", std::string_view(request().method_string()),
+               std::string_view(request().target()), status_code_, body_bytes_, ms);
+}
+
+bool HttpSession::authorized() {
+  auto header = request()[field::authorization];
+  if (auto creds = parse_basic_auth(header);
+      creds && ctx_.users.check(creds->user, creds->password))
+    return true;
+  send_error(status::unauthorized, header.empty() ? "this method needs a user (HTTP Basic)"
+                                                  : "wrong user name or password");
+  return false;
+}
+
+std::optional<store::ObjectPath> HttpSession::request_path() {
+  std::string_view target = request().target();
+  // absolute-form (RFC 9112 §3.2.2): drop the scheme and authority.
+  if (auto scheme = target.find("://"); scheme != std::string_view::npos && target[0] != '/') {
+    auto slash = target.find('/', scheme + 3);
+    target = slash == std::string_view::npos ? "/" : target.substr(slash);
+  }
+  if (target.empty() || target[0] != '/') {
+    send_error(status::bad_request, "request target must be an absolute path");
+    return std::nullopt;
+  }
+  auto decoded = decode_target_path(target);
+  if (!decoded) {
+    send_error(status::bad_request, "bad percent-encoding (or an encoded NUL) in the target");
+    return std::nullopt;
+  }
+  auto path = store::ObjectPath::parse(*decoded);
+  if (!path) {
+    send_error(status_for(path.status().code()), path.status().message());
+    return std::nullopt;
+  }
+  return std::move(path).value();
+}
+
+Preconditions HttpSession::preconditions() const {
+  auto get = [&](field f) -> std::optional<std::string_view> {
+    auto it = request().find(f);
+    if (it == request().end()) return std::nullopt;
+    return std::string_view(it->value());
+  };
+  return {get(field::if_match), get(field::if_none_match), get(field::if_modified_since),
+          get(field::if_unmodified_since)};
+}
+
+void HttpSession::read_body(ChunkHandler on_chunk, std::function<void()> on_end) {
+  on_chunk_ = std::move(on_chunk);
+  on_body_end_ = std::move(on_end);
+  if (!body_buffer_) body_buffer_.reset(new std::byte[ctx_.limits.buffer_bytes]);
+  body_filled_ = 0;
+  if (parser_->is_done()) return on_body_end_();
+  if (boost::beast::iequals(request()[field::expect], "100-continue"))
+    return send_continue_then_read();
+  do_read_body();
+}
+
+void HttpSession::send_continue_then_read() {
+  asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                    [self = shared_from_this()](error_code ec, size_t) {
+                      if (ec) return self->close();
+                      self->do_read_body();
+                    });
+}
+
+void HttpSession::do_read_body() {
+  auto& body = parser_->get().body();
+  body.data = body_buffer_.get() + body_filled_;
+  body.size = ctx_.limits.buffer_bytes - body_filled_;
+  body.more = true;
+  arm(ctx_.limits.idle_timeout);
+  // read_some, not read: each socket read re-arms the idle timeout, so a slow but
+  // steady client is not cut off while the buffer fills.
+  beast_http::async_read_some(
+      socket_, read_buffer_, *parser_,
+      [self = shared_from_this()](error_code ec, size_t) { self->on_read_body(ec); });
+}
+
+void HttpSession::on_read_body(error_code ec) {
+  if (ec == beast_http::error::need_buffer) ec = {};
+  if (closed_) return;
+  if (ec == beast_http::error::body_limit) {
+    upload_.reset();
+    multipart_.reset();
+    return send_error(status::payload_too_large, "request body over --max-upload");
+  }
+  if (ec == beast_http::error::partial_message || ec == asio::error::eof ||
+      ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+      ec == beast_http::error::end_of_stream) {
+    spdlog::info("{} {}: client went away mid-body after {} bytes; upload aborted",
+                 std::string_view(request().method_string()), std::string_view(request().target()),
+                 body_bytes_);
+    return close();
+  }
+  if (ec) {
+    upload_.reset();
+    multipart_.reset();
+    return send_error(status::bad_request, "malformed request body: " + ec.message());
+  }
+  size_t filled = ctx_.limits.buffer_bytes - parser_->get().body().size;
+  body_bytes_ += filled - body_filled_;
+  body_filled_ = filled;
+  bool done = parser_->is_done();
+  if (body_filled_ == ctx_.limits.buffer_bytes || (done && body_filled_ > 0)) {
+    std::span<const std::byte> chunk(body_buffer_.get(), body_filled_);
+    body_filled_ = 0;
+    if (!on_chunk_(chunk)) return;  // the handler has answered
+  }
+  if (done) return on_body_end_();
+  do_read_body();
+}
+
+void HttpSession::run_blocking(std::function<void()> work, std::function<void()> done) {
+  deadline_ = Clock::time_point::max();  // no timeout while the store works
+  asio::post(ctx_.blocking,
+             [self = shared_from_this(), work = std::move(work), done = std::move(done)]() mutable {
+               work();
+               asio::post(self->socket_.get_executor(), [self, done = std::move(done)] {
+                 if (!self->closed_) done();
+               });
+             });
+}
+
+}  // namespace streamcheck::http

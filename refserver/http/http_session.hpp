@@ -1,0 +1,135 @@
+// One HTTP/1.1 connection, in the shape of Boost.Beast's async server examples: the
+// session owns its socket, buffers and the request being served; every async call
+// binds shared_from_this(); every handler runs on the socket's strand, takes an
+// error_code and throws nothing.
+//
+// Memory is fixed per connection: Beast's read buffer (header block) plus one body
+// buffer of HttpLimits::buffer_bytes, reused for every request. Bodies stream through
+// it into the store (uploads) and responses stream from the store's fd by sendfile(2)
+// (downloads), so nothing grows with the payload.
+//
+// Timeouts: one watchdog per session checks a deadline that each phase sets (header
+// timeout while a request header arrives, idle timeout on every bit of body
+// progress); when it passes, the socket is closed and pending operations fail.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include "refserver/http/http_server.hpp"
+#include "refserver/http/http_util.hpp"
+
+namespace streamcheck::http {
+
+namespace beast_http = boost::beast::http;
+using error_code = boost::system::error_code;
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket socket, HttpContext& context,
+              std::shared_ptr<std::atomic<size_t>> active);
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+
+  void start();
+  // Closes the connection from any thread; an upload in progress is aborted.
+  void shutdown();
+
+ private:
+  using Request = beast_http::request<beast_http::buffer_body>;
+  using Response = beast_http::response<beast_http::string_body>;
+  using Clock = std::chrono::steady_clock;
+
+  // --- framing (http_session.cpp)
+  void do_read_header();
+  void on_read_header(error_code ec);
+  void dispatch();
+  void send(Response res);
+  void send_error(beast_http::status status, std::string_view why);
+  void on_sent(error_code ec, size_t bytes);
+  void finish_request();
+  void close();
+  void arm(std::chrono::milliseconds timeout);
+  void do_watchdog();
+  void log_access() const;
+  Response make_response(beast_http::status status) const;
+  const Request& request() const { return parser_->get(); }
+  bool authorized();
+
+  // --- request bodies through the fixed buffer (http_session.cpp)
+  // Calls on_chunk for each filled piece of the body buffer (false stops with the
+  // response it has sent), then on_end once the body is complete.
+  using ChunkHandler = std::function<bool(std::span<const std::byte>)>;
+  void read_body(ChunkHandler on_chunk, std::function<void()> on_end);
+  void do_read_body();
+  void on_read_body(error_code ec);
+  void send_continue_then_read();
+
+  // --- downloads (http_get.cpp)
+  void handle_get(bool head);
+  void send_listing(const store::ObjectPath& path, bool head);
+  void send_object_header(std::unique_ptr<store::Object> object, bool head);
+  void do_sendfile();
+  void on_writable(error_code ec);
+
+  // --- uploads and the WebDAV subset (http_put.cpp, http_post.cpp, http_dav.cpp)
+  void handle_put();
+  void on_put_committed(store::Result<store::CommitInfo> result);
+  void handle_post();
+  void handle_delete();
+  void handle_mkcol();
+  void handle_options();
+  // Runs `work` on the blocking pool and `done` back on this session's strand.
+  void run_blocking(std::function<void()> work, std::function<void()> done);
+  // Parses the request path; answers 400/414 and returns nullopt when it is bad.
+  std::optional<store::ObjectPath> request_path();
+  Preconditions preconditions() const;
+
+  boost::asio::ip::tcp::socket socket_;
+  HttpContext& ctx_;
+  std::shared_ptr<std::atomic<size_t>> active_;
+  boost::asio::steady_timer watchdog_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool closed_ = false;
+
+  boost::beast::flat_buffer read_buffer_;
+  std::unique_ptr<std::byte[]> body_buffer_;  // allocated at the first body
+  std::optional<beast_http::request_parser<beast_http::buffer_body>> parser_;
+  std::optional<Response> response_;
+  bool close_after_response_ = false;
+
+  // Body reading state.
+  ChunkHandler on_chunk_;
+  size_t body_filled_ = 0;  // bytes of body_buffer_ not yet handed to on_chunk_
+  std::function<void()> on_body_end_;
+
+  // Download state.
+  std::optional<beast_http::response<beast_http::empty_body>> file_header_;
+  std::optional<beast_http::response_serializer<beast_http::empty_body>> file_serializer_;
+  std::unique_ptr<store::Object> object_;
+  off_t file_offset_ = 0;
+  uint64_t file_remaining_ = 0;
+
+  // Upload state (PUT; POST keeps its own in http_post.cpp).
+  std::unique_ptr<store::Upload> upload_;
+  struct MultipartUpload;
+  std::shared_ptr<MultipartUpload> multipart_;
+
+  // Access log of the request being served.
+  Clock::time_point started_;
+  unsigned status_code_ = 0;
+  uint64_t body_bytes_ = 0;  // body bytes received or sent
+};
+
+}  // namespace streamcheck::http

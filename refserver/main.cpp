@@ -1,0 +1,175 @@
+// refserver: the reference streaming file server. Parses the command line, opens the
+// store, starts the front ends, prints the ready line, and stops cleanly on SIGTERM.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "refserver/endpoint.hpp"
+#include "refserver/http/http_server.hpp"
+#include "refserver/store/store.hpp"
+#include "refserver/users.hpp"
+
+namespace {
+
+using namespace streamcheck;
+namespace asio = boost::asio;
+
+struct Options {
+  std::filesystem::path root;
+  std::string http = "127.0.0.1:0";
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  uint64_t buffer = 256 * 1024;
+  std::string fsync = "always";
+  std::vector<std::string> users;
+  size_t max_connections = 256;
+  uint64_t max_upload = 0;
+  double header_timeout = 10;
+  double idle_timeout = 60;
+  std::string log_level = "info";
+};
+
+std::chrono::milliseconds seconds_to_ms(double s) {
+  return std::chrono::milliseconds(static_cast<long long>(s * 1000));
+}
+
+int run(const Options& opt) {
+  std::error_code fs_ec;
+  std::filesystem::create_directories(opt.root, fs_ec);
+  if (fs_ec) {
+    spdlog::critical("cannot create --root {}: {}", opt.root.string(), fs_ec.message());
+    return 1;
+  }
+  Users users;
+  for (const auto& spec : opt.users) {
+    auto account = Users::parse(spec);
+    if (!account) {
+      spdlog::critical("--user {}: expected NAME:PASSWORD (no spaces, '@' or '/' in NAME)",
+                       spec.substr(0, spec.find(':')));
+      return 1;
+    }
+    users.add(*account);
+  }
+  if (users.empty()) {
+    users.add(Users::generate());
+    std::fprintf(stderr, "refserver: no --user given; writes need %s:%s\n",
+                 users.first().name.c_str(), users.first().password.c_str());
+  }
+
+  auto store = store::Store::open(
+      {opt.root, opt.fsync == "never" ? store::FsyncPolicy::never : store::FsyncPolicy::always});
+  if (!store) {
+    spdlog::critical("cannot open the store: {}", store.status().to_string());
+    return 1;
+  }
+  if (auto n = store.value()->purged_at_open())
+    spdlog::info("purged {} staging file(s) left by an earlier run", n);
+
+  auto http_at = parse_endpoint(opt.http);
+  if (!http_at) {
+    spdlog::critical("--http {}: expected ADDRESS:PORT, e.g. 127.0.0.1:8080", opt.http);
+    return 1;
+  }
+
+  asio::io_context ioc(static_cast<int>(opt.threads));
+  asio::thread_pool blocking(2);
+  http::HttpContext http_ctx{*store.value(), users, blocking, {}};
+  http_ctx.limits.buffer_bytes = opt.buffer;
+  http_ctx.limits.max_upload = opt.max_upload;
+  http_ctx.limits.max_connections = opt.max_connections;
+  http_ctx.limits.header_timeout = seconds_to_ms(opt.header_timeout);
+  http_ctx.limits.idle_timeout = seconds_to_ms(opt.idle_timeout);
+
+  std::optional<http::HttpServer> http_server;
+  try {
+    http_server.emplace(ioc, *http_at, http_ctx);
+  } catch (const boost::system::system_error& e) {
+    spdlog::critical("--http {}: {}", opt.http, e.what());
+    return 1;
+  }
+  http_server->start();
+
+  asio::signal_set signals(ioc, SIGTERM, SIGINT);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping; uploads in flight are aborted", sig);
+    http_server->stop();
+  });
+
+  const auto& account = users.first();
+  auto ep = http_server->local_endpoint();
+  std::string host =
+      ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+  std::printf("streamcheck-ready pid=%d http=http://%s:%s@%s:%u/\n", static_cast<int>(getpid()),
+              account.name.c_str(), account.password.c_str(), host.c_str(), ep.port());
+  std::fflush(stdout);
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < opt.threads; ++i) threads.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  blocking.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  CLI::App app{
+      "refserver: a reference streaming file server (HTTP/1.1 with a WebDAV subset).\n"
+      "Objects are plain files under --root. Prints one line\n"
+      "  streamcheck-ready pid=PID http=http://USER:PASSWORD@HOST:PORT/\n"
+      "on stdout once listening; logs go to stderr. SIGTERM or SIGINT stops it."};
+  app.option_defaults()->always_capture_default();
+  app.add_option("--root", opt.root, "Directory of the objects (created if missing)")->required();
+  app.add_option("--http", opt.http, "HTTP listen address ADDRESS:PORT (port 0: any free port)");
+  app.add_option("--threads", opt.threads, "Network threads")->check(CLI::Range(1u, 256u));
+  app.add_option("--buffer", opt.buffer,
+                 "Bytes of the one body buffer each connection has (e.g. 256KiB)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{4096}, uint64_t{64} << 20));
+  app.add_option("--fsync", opt.fsync,
+                 "always: fsync each upload and its directory before answering; never: leave "
+                 "it to the kernel")
+      ->check(CLI::IsMember({"always", "never"}));
+  app.add_option("--user", opt.users,
+                 "NAME:PASSWORD that may write (repeatable). With none, one is generated and "
+                 "printed on stderr");
+  app.add_option("--max-connections", opt.max_connections, "Open connections at most; more get 503")
+      ->check(CLI::Range(size_t{1}, size_t{100000}));
+  app.add_option("--max-upload", opt.max_upload,
+                 "Largest upload body in bytes (e.g. 10GiB); 0 = no limit; more gets 413")
+      ->transform(CLI::AsSizeValue(false));
+  app.add_option("--header-timeout", opt.header_timeout,
+                 "Seconds a client has to send a request header block")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--idle-timeout", opt.idle_timeout,
+                 "Seconds a transfer may make no progress before the connection is closed")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("refserver");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(opt.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  std::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an EPIPE to handle, not a death
+  try {
+    return run(opt);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}
