@@ -1,0 +1,104 @@
+// Reading one process from outside, through /proc: the base of the probe.
+//
+// Every reader takes a PID and returns std::nullopt when the process is gone (it exited,
+// or exits while being read): for a probe that samples a live server that is normal, not
+// an error. Anything else that stops a reading, most often a permission error (reading
+// another user's /proc/PID/io or fd list needs that user or root), throws Error naming
+// the file and the reason, so a measurement never silently reads zero.
+//
+// Costs: each reader opens and reads one small file (fds: one directory, plus one
+// readlink per fd when targets are wanted). Nothing here scans all of /proc; see
+// proc_tree.hpp for the tree. Thread-safe: no shared state.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace streamcheck::bench::proc {
+
+// From /proc/PID/status. Zombies have no memory lines and read as gone.
+struct Memory {
+  std::uint64_t rss_kib = 0;  // VmRSS: resident now
+  std::uint64_t hwm_kib = 0;  // VmHWM: peak resident since start or the last reset_hwm()
+};
+
+// From /proc/PID/io (the whole process, all its threads, living and dead).
+// rchar/wchar count read()/write()/sendfile() bytes and the like, but not send()/recv()
+// on sockets; read_bytes/write_bytes are what reached the storage layer.
+struct IoCounters {
+  std::uint64_t rchar = 0;
+  std::uint64_t wchar = 0;
+  std::uint64_t read_bytes = 0;
+  std::uint64_t write_bytes = 0;
+
+  IoCounters& operator+=(const IoCounters& o);
+  friend IoCounters operator+(IoCounters a, const IoCounters& b) { return a += b; }
+  // Field-wise a - b, saturating at 0 (counters of a different process never go negative).
+  friend IoCounters operator-(const IoCounters& a, const IoCounters& b);
+  friend bool operator==(const IoCounters&, const IoCounters&) = default;
+};
+
+// From /proc/PID/stat (fields per proc(5)).
+struct Stat {
+  pid_t pid = 0;
+  std::string comm;  // the command name, without the parentheses
+  char state = '?';  // R, S, D, Z, T, ...
+  pid_t ppid = 0;
+  pid_t pgrp = 0;
+  pid_t session = 0;
+  std::uint64_t utime_ticks = 0;   // user CPU time, clock ticks
+  std::uint64_t stime_ticks = 0;   // system CPU time, clock ticks
+  std::uint64_t cutime_ticks = 0;  // of waited-for children
+  std::uint64_t cstime_ticks = 0;
+  long num_threads = 0;
+  std::uint64_t start_ticks = 0;  // start time after boot: with pid, names a process
+
+  bool zombie() const { return state == 'Z'; }
+  // utime + stime in milliseconds.
+  std::uint64_t cpu_ms() const;
+};
+
+enum class FdKind { file, socket, pipe, anon_inode, other };
+
+// One entry of /proc/PID/fd.
+struct FdInfo {
+  int fd = -1;
+  std::string target;    // readlink() as the kernel gives it, e.g. "/tmp/x (deleted)",
+                         // "socket:[1234]", "pipe:[99]", "anon_inode:[eventfd]"
+  bool deleted = false;  // the target ends with " (deleted)": an unlinked file held open
+  FdKind kind = FdKind::other;
+};
+
+// "file", "socket", ...
+const char* to_string(FdKind kind);
+// Classifies a readlink target of /proc/PID/fd/N.
+FdKind classify_fd_target(const std::string& target);
+
+std::optional<Stat> read_stat(pid_t pid);
+std::optional<Memory> read_memory(pid_t pid);
+std::optional<IoCounters> read_io(pid_t pid);
+// The fd numbers with their targets, sorted by fd. An fd closed between listing and
+// readlink is left out.
+std::optional<std::vector<FdInfo>> read_fds(pid_t pid);
+// The number of open fds (one directory read, no readlink).
+std::optional<std::size_t> count_fds(pid_t pid);
+
+enum class HwmReset {
+  done,           // VmHWM now equals VmRSS
+  not_permitted,  // clear_refs can only be written by the owner (or root)
+  gone,
+};
+// Resets VmHWM by writing "5" to /proc/PID/clear_refs. Throws Error on other failures.
+HwmReset reset_hwm(pid_t pid);
+
+// Whether /proc/PID exists (a zombie still exists).
+bool exists(pid_t pid);
+
+// Clock ticks per second (sysconf(_SC_CLK_TCK)), read once.
+long clock_ticks_per_second();
+
+}  // namespace streamcheck::bench::proc

@@ -1,0 +1,186 @@
+#include "bench/lib/proc.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "bench/lib/tests/forked_child.hpp"
+
+namespace streamcheck::bench::proc {
+namespace {
+
+using testing::ForkedChild;
+constexpr std::uint64_t kMiB = 1024 * 1024;
+
+std::string temp_path(const char* name) {
+  return (std::filesystem::temp_directory_path() /
+          (std::string("sc_bench_") + name + "_" + std::to_string(::getpid())))
+      .string();
+}
+
+TEST(Proc, ReadsItsOwnProcess) {
+  const auto st = read_stat(::getpid());
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->pid, ::getpid());
+  EXPECT_EQ(st->ppid, ::getppid());
+  EXPECT_NE(st->start_ticks, 0u);
+  EXPECT_FALSE(st->zombie());
+  const auto mem = read_memory(::getpid());
+  ASSERT_TRUE(mem);
+  EXPECT_GT(mem->rss_kib, 0u);
+  EXPECT_GE(mem->hwm_kib, mem->rss_kib);
+  ASSERT_TRUE(read_io(::getpid()));
+  const auto fds = read_fds(::getpid());
+  ASSERT_TRUE(fds);
+  EXPECT_GE(fds->size(), 3u);
+  EXPECT_EQ(count_fds(::getpid()), fds->size());
+}
+
+TEST(Proc, GoneProcessReadsAsNullopt) {
+  pid_t pid = 0;
+  {
+    ForkedChild child([](ForkedChild::Channel&) {});
+    pid = child.pid();
+    child.reap(std::chrono::seconds(5));
+  }
+  EXPECT_FALSE(exists(pid));
+  EXPECT_FALSE(read_stat(pid));
+  EXPECT_FALSE(read_memory(pid));
+  EXPECT_FALSE(read_io(pid));
+  EXPECT_FALSE(read_fds(pid));
+  EXPECT_FALSE(count_fds(pid));
+  EXPECT_EQ(reset_hwm(pid), HwmReset::gone);
+}
+
+TEST(Proc, StatCommWithSpacesAndParens) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ::prctl(PR_SET_NAME, "a) b (c", 0, 0, 0);
+    ch.reply("named");
+    ch.wait_command();
+  });
+  ASSERT_EQ(child.read_reply(), "named");
+  const auto st = read_stat(child.pid());
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->comm, "a) b (c");
+  EXPECT_EQ(st->ppid, ::getpid());
+  EXPECT_EQ(st->state == 'S' || st->state == 'R', true) << st->state;
+}
+
+TEST(Proc, SeesMemoryGrowthAndResetsThePeak) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ch.reply("started");
+    ch.wait_command();
+    const std::size_t size = 64 * kMiB;
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) ::_exit(5);
+    auto* bytes = static_cast<volatile char*>(p);
+    for (std::size_t i = 0; i < size; i += 4096) bytes[i] = 1;  // touch every page
+    ch.reply("allocated");
+    ch.wait_command();
+    ::munmap(p, size);
+    ch.reply("freed");
+    ch.wait_command();
+  });
+  ASSERT_EQ(child.read_reply(), "started");
+  ASSERT_EQ(reset_hwm(child.pid()), HwmReset::done);
+  const auto before = read_memory(child.pid());
+  ASSERT_TRUE(before);
+  EXPECT_LE(before->hwm_kib, before->rss_kib + 64);  // the reset took
+
+  ASSERT_EQ(child.ask('a'), "allocated");
+  const auto during = read_memory(child.pid());
+  ASSERT_TRUE(during);
+  EXPECT_GE(during->rss_kib, before->rss_kib + 60 * 1024);
+  EXPECT_GE(during->hwm_kib, before->rss_kib + 60 * 1024);
+
+  ASSERT_EQ(child.ask('f'), "freed");
+  const auto after = read_memory(child.pid());
+  ASSERT_TRUE(after);
+  EXPECT_LT(after->rss_kib, before->rss_kib + 4 * 1024);   // gone from RSS...
+  EXPECT_GE(after->hwm_kib, before->rss_kib + 60 * 1024);  // ...but the peak remembers
+  ASSERT_EQ(reset_hwm(child.pid()), HwmReset::done);
+  const auto reset = read_memory(child.pid());
+  ASSERT_TRUE(reset);
+  EXPECT_LT(reset->hwm_kib, before->rss_kib + 4 * 1024);  // and the reset forgets
+}
+
+TEST(Proc, FlagsAnUnlinkedFileHeldOpen) {
+  const auto path = temp_path("unlinked");
+  ForkedChild child([&](ForkedChild::Channel& ch) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) ::_exit(5);
+    ::unlink(path.c_str());
+    ch.reply(std::to_string(fd));
+    ch.wait_command();
+  });
+  const int fd = std::stoi(child.read_reply());
+  const auto fds = read_fds(child.pid());
+  ASSERT_TRUE(fds);
+  const auto it =
+      std::find_if(fds->begin(), fds->end(), [&](const FdInfo& f) { return f.fd == fd; });
+  ASSERT_NE(it, fds->end());
+  EXPECT_TRUE(it->deleted) << it->target;
+  EXPECT_EQ(it->target, path + " (deleted)");
+  EXPECT_EQ(it->kind, FdKind::file);
+  // The channel's pipes are not deleted files.
+  EXPECT_EQ(std::count_if(fds->begin(), fds->end(), [](const FdInfo& f) { return f.deleted; }), 1);
+  EXPECT_GE(std::count_if(fds->begin(), fds->end(),
+                          [](const FdInfo& f) { return f.kind == FdKind::pipe; }),
+            2);
+}
+
+TEST(Proc, IoCountersGrowWhenTheChildWrites) {
+  const auto path = temp_path("io");
+  constexpr std::size_t kBytes = 3 * kMiB + 123;
+  ForkedChild child([&](ForkedChild::Channel& ch) {
+    ch.reply("started");
+    ch.wait_command();
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) ::_exit(5);
+    std::string chunk(64 * 1024, 'x');
+    for (std::size_t left = kBytes; left > 0;) {
+      const auto n = ::write(fd, chunk.data(), std::min(left, chunk.size()));
+      if (n <= 0) ::_exit(6);
+      left -= static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    ch.reply("written");
+    ch.wait_command();
+  });
+  ASSERT_EQ(child.read_reply(), "started");
+  const auto before = read_io(child.pid());
+  ASSERT_TRUE(before);
+  ASSERT_EQ(child.ask('w'), "written");
+  const auto after = read_io(child.pid());
+  ASSERT_TRUE(after);
+  const auto delta = *after - *before;
+  EXPECT_GE(delta.wchar, kBytes);
+  EXPECT_LT(delta.wchar, kBytes + 4096);  // plus the channel's reply
+  ::unlink(path.c_str());
+}
+
+TEST(Proc, IoCounterArithmetic) {
+  const IoCounters a{10, 20, 30, 40};
+  const IoCounters b{1, 2, 3, 50};
+  EXPECT_EQ(a + b, (IoCounters{11, 22, 33, 90}));
+  EXPECT_EQ(a - b, (IoCounters{9, 18, 27, 0}));  // saturates
+}
+
+TEST(Proc, ClassifiesFdTargets) {
+  EXPECT_EQ(classify_fd_target("/tmp/x"), FdKind::file);
+  EXPECT_EQ(classify_fd_target("socket:[123]"), FdKind::socket);
+  EXPECT_EQ(classify_fd_target("pipe:[9]"), FdKind::pipe);
+  EXPECT_EQ(classify_fd_target("anon_inode:[eventfd]"), FdKind::anon_inode);
+  EXPECT_EQ(classify_fd_target("net:[4026531840]"), FdKind::other);
+}
+
+}  // namespace
+}  // namespace streamcheck::bench::proc

@@ -1,0 +1,204 @@
+#include "bench/lib/proc_tree.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "bench/lib/tests/forked_child.hpp"
+
+namespace streamcheck::bench::proc {
+namespace {
+
+using testing::ForkedChild;
+
+bool contains(const std::vector<pid_t>& v, pid_t pid) {
+  return std::find(v.begin(), v.end(), pid) != v.end();
+}
+
+// A child that forks a grandchild; the grandchild opens /dev/null `extra` times and
+// waits. The child replies "<grandchild pid> <fd>"; on exit it reaps the grandchild.
+std::function<void(ForkedChild::Channel&)> parent_of_grandchild(int extra) {
+  return [extra](ForkedChild::Channel& ch) {
+    int ready[2];
+    if (::pipe(ready) != 0) ::_exit(5);
+    const pid_t grandchild = ::fork();
+    if (grandchild < 0) ::_exit(6);
+    if (grandchild == 0) {
+      int fd = -1;
+      for (int i = 0; i < extra; ++i) fd = ::open("/dev/null", O_RDONLY);
+      (void)!::write(ready[1], &fd, sizeof fd);
+      char c;
+      while (::read(ch.command_fd(), &c, 1) > 0) {
+      }
+      ::_exit(0);
+    }
+    int fd = -1;
+    if (::read(ready[0], &fd, sizeof fd) != sizeof fd) ::_exit(7);
+    ch.reply(std::to_string(grandchild) + " " + std::to_string(fd));
+    ch.wait_command();  // until the test closes the channel; the grandchild sees it too
+    ::waitpid(grandchild, nullptr, 0);
+  };
+}
+
+// The tree tests run with each way of finding descendants.
+class ProcTree : public ::testing::TestWithParam<TreeMethod> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == TreeMethod::children_files && !children_files_supported()) {
+      GTEST_SKIP() << "this kernel has no /proc/PID/task/TID/children";
+    }
+  }
+  TreeMethod method() const { return GetParam(); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Methods, ProcTree,
+                         ::testing::Values(TreeMethod::children_files, TreeMethod::proc_scan),
+                         [](const ::testing::TestParamInfo<TreeMethod>& param_info) {
+                           return param_info.param == TreeMethod::proc_scan ? "ProcScan"
+                                                                            : "ChildrenFiles";
+                         });
+
+TEST_P(ProcTree, ListTreeFindsTheGrandchild) {
+  ForkedChild child(parent_of_grandchild(1));
+  const auto reply = child.read_reply();
+  const pid_t grandchild = std::stoi(reply);
+  const auto tree = list_tree(child.pid(), method());
+  ASSERT_GE(tree.size(), 2u);
+  EXPECT_EQ(tree.front(), child.pid());
+  EXPECT_TRUE(contains(tree, grandchild));
+  // Our own tree holds both too.
+  const auto mine = list_tree(::getpid(), method());
+  EXPECT_TRUE(contains(mine, child.pid()));
+  EXPECT_TRUE(contains(mine, grandchild));
+}
+
+TEST_P(ProcTree, TreeReadingCountsTheGrandchildsDescriptors) {
+  ForkedChild child(parent_of_grandchild(3));
+  const auto reply = child.read_reply();
+  const pid_t grandchild = std::stoi(reply);
+  const int fd = std::stoi(reply.substr(reply.find(' ') + 1));
+
+  TreeTracker tracker(child.pid(), method());
+  ASSERT_TRUE(contains(tracker.pids(), grandchild));
+  const auto reading = read_tree(tracker.pids(), {.fd_targets = true});
+  ASSERT_EQ(reading.processes.size(), 2u);
+  const auto* g = reading.find(grandchild);
+  ASSERT_NE(g, nullptr);
+  ASSERT_TRUE(g->fd_count);
+  const auto* c = reading.find(child.pid());
+  ASSERT_NE(c, nullptr);
+  // The grandchild has the child's descriptors plus three of /dev/null.
+  EXPECT_GE(*g->fd_count, *c->fd_count + 2);
+  EXPECT_TRUE(std::any_of(g->fds.begin(), g->fds.end(),
+                          [&](const FdInfo& f) { return f.fd == fd && f.target == "/dev/null"; }));
+  EXPECT_EQ(reading.fd_count, *g->fd_count + *c->fd_count);
+  EXPECT_EQ(reading.deleted_open, 0u);
+  EXPECT_GT(reading.rss_kib, 0u);
+  EXPECT_EQ(reading.rss_kib, g->memory->rss_kib + c->memory->rss_kib);
+  EXPECT_EQ(reading.io.wchar, g->io->wchar + c->io->wchar);
+}
+
+TEST_P(ProcTree, TrackerFollowsNewChildrenAndDropsTheDead) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ch.reply("started");
+    pid_t kid = -1;
+    for (;;) {
+      const char c = ch.wait_command();
+      if (c == '\0') return;
+      if (c == 'f') {
+        kid = ::fork();
+        if (kid == 0) {
+          ::pause();
+          ::_exit(0);
+        }
+        ch.reply(std::to_string(kid));
+      } else if (c == 'k') {
+        ::kill(kid, SIGKILL);
+        ::waitpid(kid, nullptr, 0);
+        ch.reply("killed");
+      }
+    }
+  });
+  ASSERT_EQ(child.read_reply(), "started");
+  TreeTracker tracker(child.pid(), method());
+  EXPECT_EQ(tracker.refresh(), std::vector<pid_t>{child.pid()});
+  const pid_t kid = std::stoi(child.ask('f'));
+  EXPECT_TRUE(contains(tracker.refresh(), kid));
+  EXPECT_EQ(tracker.pids().front(), child.pid());
+  EXPECT_GE(tracker.searches(), 1u);
+  ASSERT_EQ(child.ask('k'), "killed");
+  EXPECT_FALSE(contains(tracker.refresh(), kid));
+  EXPECT_EQ(tracker.pids(), std::vector<pid_t>{child.pid()});
+}
+
+TEST_P(ProcTree, OrphansStayMembersUntilTheyEnd) {
+  // The child forks a grandchild and exits: the grandchild is re-parented, no longer a
+  // descendant, but the tracker keeps it. We adopt it (as the harness does), so that we
+  // can reap it rather than leave a zombie to an init that may not reap.
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  int release[2];
+  ASSERT_EQ(::pipe(release), 0);
+  ForkedChild child([&](ForkedChild::Channel& ch) {
+    const pid_t grandchild = ::fork();
+    if (grandchild == 0) {
+      ::close(release[1]);
+      char c;
+      (void)!::read(release[0], &c, 1);  // until the test closes its end
+      ::_exit(0);
+    }
+    ch.reply(std::to_string(grandchild));
+    ch.wait_command();
+  });
+  ::close(release[0]);
+  const pid_t grandchild = std::stoi(child.read_reply());
+  TreeTracker tracker(child.pid(), method());
+  ASSERT_TRUE(contains(tracker.pids(), grandchild));
+  child.reap(std::chrono::seconds(5));  // the child exits, the grandchild is orphaned
+  EXPECT_EQ(read_stat(grandchild)->ppid, ::getpid());
+  EXPECT_TRUE(contains(tracker.refresh(), grandchild));
+  EXPECT_FALSE(contains(tracker.pids(), child.pid()));
+  ::close(release[1]);
+  // It ends. It stays a member while it is a zombie (until whoever adopted it, init or
+  // us as a subreaper, reaps it), and no longer.
+  const auto ended = [&] {
+    const auto st = read_stat(grandchild);
+    return !st || st->zombie();
+  };
+  for (int i = 0; i < 2500 && !ended(); ++i) ::usleep(2000);
+  ASSERT_TRUE(ended());
+  EXPECT_TRUE(contains(tracker.refresh(), grandchild));  // a zombie: counters are final
+  const auto zombie = read_process(grandchild, {.fd_targets = true});
+  ASSERT_TRUE(zombie);
+  EXPECT_TRUE(zombie->io);
+  EXPECT_FALSE(zombie->memory);
+  EXPECT_EQ(zombie->fd_count, 0u);
+  ASSERT_EQ(::waitpid(grandchild, nullptr, 0), grandchild);
+  EXPECT_FALSE(contains(tracker.refresh(), grandchild));
+}
+
+TEST_P(ProcTree, GoneRootGivesAnEmptyTree) {
+  pid_t pid;
+  {
+    ForkedChild child([](ForkedChild::Channel&) {});
+    pid = child.pid();
+  }
+  EXPECT_TRUE(list_tree(pid, method()).empty());
+  TreeTracker tracker(pid, method());
+  EXPECT_EQ(tracker.method(), method());
+  EXPECT_TRUE(tracker.pids().empty());
+  EXPECT_TRUE(read_tree(std::vector<pid_t>{pid}).processes.empty());
+}
+
+TEST(ProcTreeReading, ResetHwmAll) {
+  const std::vector<pid_t> pids{::getpid()};
+  EXPECT_EQ(reset_hwm_all(pids), 1u);
+}
+
+}  // namespace
+}  // namespace streamcheck::bench::proc
