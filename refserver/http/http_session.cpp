@@ -100,6 +100,8 @@ void HttpSession::on_read_header(error_code ec) {
   if (ec == beast_http::error::header_limit)
     return send_error(status::request_header_fields_too_large,
                       "request header block over the server's limit");
+  if (ec == beast_http::error::body_limit)  // Beast checks Content-Length with the header
+    return send_error(status::payload_too_large, "Content-Length over --max-upload");
   if (ec) return send_error(status::bad_request, "malformed request: " + ec.message());
   if (request().target().size() > ctx_.limits.target_bytes)
     return send_error(status::uri_too_long, "request target over the server's limit");

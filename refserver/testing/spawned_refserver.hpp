@@ -1,0 +1,101 @@
+// The real refserver, started for an integration test as the harness starts any server:
+// a process on ephemeral loopback ports in a fresh temp root, known to the test only by
+// its ready line. Stopped (SIGTERM) and its root removed when the object goes.
+#pragma once
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/lib/launcher.hpp"
+
+#ifndef REFSERVER_BINARY
+#error "REFSERVER_BINARY must name the refserver executable"
+#endif
+
+namespace streamcheck::testing {
+
+class SpawnedRefserver {
+ public:
+  static constexpr const char* kUser = "tester";
+  static constexpr const char* kPassword = "s3cret-pass";
+
+  explicit SpawnedRefserver(std::vector<std::string> extra_args = {},
+                            std::string root_base = "/tmp") {
+    std::string pattern = root_base + "/refserver-test-XXXXXX";
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed in " + root_base);
+    dir_ = pattern;
+    std::vector<std::string> argv = {REFSERVER_BINARY,
+                                     "--root",
+                                     root().string(),
+                                     "--user",
+                                     std::string(kUser) + ":" + kPassword,
+                                     "--threads",
+                                     "2",
+                                     "--fsync",
+                                     "never",
+                                     "--log-level",
+                                     "warn"};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    process_ = bench::ServerProcess::launch(bench::Command::exec(argv));
+  }
+  ~SpawnedRefserver() {
+    process_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  SpawnedRefserver(const SpawnedRefserver&) = delete;
+  SpawnedRefserver& operator=(const SpawnedRefserver&) = delete;
+
+  pid_t pid() const { return process_->server_pid(); }
+  bench::ServerProcess& process() { return *process_; }
+  const bench::Url& http() const { return *process_->ready().http; }
+  const bench::Url& ftp() const { return *process_->ready().ftp; }
+  std::filesystem::path root() const { return dir_ / "root"; }
+  std::string http_base() const { return "http://" + http().authority(); }
+  std::string http_base_with_user() const {
+    return std::string("http://") + kUser + ":" + kPassword + "@" + http().authority();
+  }
+  // base64("user:password"), for a raw Authorization header.
+  std::string basic_token() const {
+    std::string plain = std::string(kUser) + ":" + kPassword;
+    std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(plain.data()),
+                            static_cast<int>(plain.size()));
+    out.resize(static_cast<size_t>(n));
+    return out;
+  }
+
+  // Names in ROOT/.staging, for messages.
+  std::string staging_listing() const {
+    std::string out = "staging holds:";
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(root() / ".staging", ec))
+      out += " " + e.path().filename().string();
+    return out;
+  }
+  // Waits (up to `timeout`) for the server to have removed every staging file: it learns
+  // of a vanished client asynchronously.
+  bool wait_staging_empty(std::chrono::milliseconds timeout = std::chrono::seconds(5)) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      std::error_code ec;
+      if (std::filesystem::is_empty(root() / ".staging", ec) && !ec) return true;
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<bench::ServerProcess> process_;
+};
+
+}  // namespace streamcheck::testing
