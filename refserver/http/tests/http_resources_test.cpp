@@ -8,6 +8,7 @@
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/payload.hpp"
 #include "bench/lib/proc.hpp"
+#include "bench/lib/raw_client.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
 namespace streamcheck {
@@ -113,6 +114,22 @@ TEST(HttpResources, FdCountReturnsAfter200RequestsWith50Aborted) {
   auto fds = proc::read_fds(server.pid()).value();
   for (const auto& fd : fds) EXPECT_FALSE(fd.deleted) << "deleted file held open: " << fd.target;
   EXPECT_TRUE(server.wait_staging_empty()) << server.staging_listing();
+}
+
+TEST(HttpLifecycle, SigtermAbortsUploadsInFlightAndExitsZero) {
+  testing::SpawnedRefserver server;
+  bench::RawConnection conn("127.0.0.1", server.http().port);
+  conn.send("PUT /half.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + server.basic_token() +
+            "\r\nContent-Length: 10000000\r\n\r\n");
+  conn.send(std::string(1 << 20, 'x'));
+  // The server has staged part of the body before it is told to stop.
+  for (int i = 0; i < 100 && std::filesystem::is_empty(server.root() / ".staging"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_FALSE(std::filesystem::is_empty(server.root() / ".staging"));
+  auto exit = server.process().stop();
+  EXPECT_TRUE(exit.clean()) << exit.to_string();
+  EXPECT_TRUE(std::filesystem::is_empty(server.root() / ".staging")) << server.staging_listing();
+  EXPECT_FALSE(std::filesystem::exists(server.root() / "half.bin"));
 }
 
 }  // namespace
