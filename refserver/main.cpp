@@ -15,7 +15,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "refserver/endpoint.hpp"
-#include "refserver/http/http_server.hpp"
+#include "refserver/http/http_session.hpp"
 #include "refserver/store/store.hpp"
 #include "refserver/users.hpp"
 
@@ -85,13 +85,12 @@ int run(const Options& opt) {
   http::HttpContext http_ctx{*store.value(), users, blocking, {}};
   http_ctx.limits.buffer_bytes = opt.buffer;
   http_ctx.limits.max_upload = opt.max_upload;
-  http_ctx.limits.max_connections = opt.max_connections;
   http_ctx.limits.header_timeout = seconds_to_ms(opt.header_timeout);
   http_ctx.limits.idle_timeout = seconds_to_ms(opt.idle_timeout);
 
   std::optional<http::HttpServer> http_server;
   try {
-    http_server.emplace(ioc, *http_at, http_ctx);
+    http_server.emplace(ioc, *http_at, http_ctx, opt.max_connections);
   } catch (const boost::system::system_error& e) {
     spdlog::critical("--http {}: {}", opt.http, e.what());
     return 1;

@@ -42,6 +42,11 @@ HttpSession::~HttpSession() {
   --*active_;
 }
 
+std::string_view HttpSession::busy_reply() {
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 30\r\n"
+         "Connection: close\r\nRetry-After: 1\r\n\r\ntoo many connections, retry.\r\n";
+}
+
 void HttpSession::start() {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     error_code ec;

@@ -26,8 +26,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
-#include "refserver/http/http_server.hpp"
+#include "refserver/http/http_context.hpp"
 #include "refserver/http/http_util.hpp"
+#include "refserver/listener.hpp"
 
 namespace streamcheck::http {
 
@@ -41,6 +42,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   ~HttpSession();
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
+
+  static constexpr const char* kProtocol = "http";
+  // What a connection over --max-connections gets before it is closed.
+  static std::string_view busy_reply();
 
   void start();
   // Closes the connection from any thread; an upload in progress is aborted.
@@ -131,5 +136,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   unsigned status_code_ = 0;
   uint64_t body_bytes_ = 0;  // body bytes received or sent
 };
+
+// The HTTP front end: the shared accept loop, one HttpSession per connection.
+using HttpServer = Listener<HttpSession, HttpContext>;
 
 }  // namespace streamcheck::http
