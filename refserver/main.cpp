@@ -15,6 +15,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "refserver/endpoint.hpp"
+#include "refserver/ftp/ftp_session.hpp"
 #include "refserver/http/http_session.hpp"
 #include "refserver/store/store.hpp"
 #include "refserver/users.hpp"
@@ -27,6 +28,9 @@ namespace asio = boost::asio;
 struct Options {
   std::filesystem::path root;
   std::string http = "127.0.0.1:0";
+  std::string ftp = "127.0.0.1:0";
+  std::string pasv_ports;
+  std::string anonymous = "off";
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   uint64_t buffer = 256 * 1024;
   std::string fsync = "always";
@@ -80,6 +84,23 @@ int run(const Options& opt) {
     return 1;
   }
 
+  auto ftp_at = parse_endpoint(opt.ftp);
+  if (!ftp_at) {
+    spdlog::critical("--ftp {}: expected ADDRESS:PORT, e.g. 127.0.0.1:2121", opt.ftp);
+    return 1;
+  }
+  ftp::PortRange pasv;
+  if (!opt.pasv_ports.empty()) {
+    unsigned low = 0, high = 0;
+    char dash = 0;
+    if (std::sscanf(opt.pasv_ports.c_str(), "%u%c%u", &low, &dash, &high) != 3 || dash != '-' ||
+        low < 1024 || high > 65535 || low > high) {
+      spdlog::critical("--pasv-ports {}: expected LOW-HIGH within 1024-65535", opt.pasv_ports);
+      return 1;
+    }
+    pasv = {static_cast<uint16_t>(low), static_cast<uint16_t>(high)};
+  }
+
   asio::io_context ioc(static_cast<int>(opt.threads));
   asio::thread_pool blocking(2);
   http::HttpContext http_ctx{*store.value(), users, blocking, {}};
@@ -88,28 +109,48 @@ int run(const Options& opt) {
   http_ctx.limits.header_timeout = seconds_to_ms(opt.header_timeout);
   http_ctx.limits.idle_timeout = seconds_to_ms(opt.idle_timeout);
 
+  ftp::FtpContext ftp_ctx{*store.value(), users, blocking, {}, pasv, ftp::AnonymousAccess::off};
+  ftp_ctx.limits.buffer_bytes = opt.buffer;
+  ftp_ctx.limits.idle_timeout = seconds_to_ms(opt.idle_timeout);
+  ftp_ctx.anonymous = opt.anonymous == "write"  ? ftp::AnonymousAccess::write
+                      : opt.anonymous == "read" ? ftp::AnonymousAccess::read
+                                                : ftp::AnonymousAccess::off;
+
   std::optional<http::HttpServer> http_server;
+  std::optional<ftp::FtpServer> ftp_server;
   try {
     http_server.emplace(ioc, *http_at, http_ctx, opt.max_connections);
   } catch (const boost::system::system_error& e) {
     spdlog::critical("--http {}: {}", opt.http, e.what());
     return 1;
   }
+  try {
+    ftp_server.emplace(ioc, *ftp_at, ftp_ctx, opt.max_connections);
+  } catch (const boost::system::system_error& e) {
+    spdlog::critical("--ftp {}: {}", opt.ftp, e.what());
+    return 1;
+  }
   http_server->start();
+  ftp_server->start();
 
   asio::signal_set signals(ioc, SIGTERM, SIGINT);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: stopping; uploads in flight are aborted", sig);
     http_server->stop();
+    ftp_server->stop();
   });
 
   const auto& account = users.first();
-  auto ep = http_server->local_endpoint();
-  std::string host =
-      ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-  std::printf("streamcheck-ready pid=%d http=http://%s:%s@%s:%u/\n", static_cast<int>(getpid()),
-              account.name.c_str(), account.password.c_str(), host.c_str(), ep.port());
+  auto url = [&](const char* scheme, const asio::ip::tcp::endpoint& ep) {
+    std::string host =
+        ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    return std::string(scheme) + "://" + account.name + ":" + account.password + "@" + host + ":" +
+           std::to_string(ep.port()) + "/";
+  };
+  std::printf("streamcheck-ready pid=%d http=%s ftp=%s\n", static_cast<int>(getpid()),
+              url("http", http_server->local_endpoint()).c_str(),
+              url("ftp", ftp_server->local_endpoint()).c_str());
   std::fflush(stdout);
 
   std::vector<std::thread> threads;
@@ -126,13 +167,21 @@ int run(const Options& opt) {
 int main(int argc, char** argv) {
   Options opt;
   CLI::App app{
-      "refserver: a reference streaming file server (HTTP/1.1 with a WebDAV subset).\n"
+      "refserver: a reference streaming file server (HTTP/1.1 with a WebDAV subset, and\n"
+      "FTP: RFC 959, 2428, 3659).\n"
       "Objects are plain files under --root. Prints one line\n"
-      "  streamcheck-ready pid=PID http=http://USER:PASSWORD@HOST:PORT/\n"
+      "  streamcheck-ready pid=PID http=http://USER:PASSWORD@HOST:PORT/ "
+      "ftp=ftp://USER:PASSWORD@HOST:PORT/\n"
       "on stdout once listening; logs go to stderr. SIGTERM or SIGINT stops it."};
   app.option_defaults()->always_capture_default();
   app.add_option("--root", opt.root, "Directory of the objects (created if missing)")->required();
   app.add_option("--http", opt.http, "HTTP listen address ADDRESS:PORT (port 0: any free port)");
+  app.add_option("--ftp", opt.ftp, "FTP listen address ADDRESS:PORT (port 0: any free port)");
+  app.add_option("--pasv-ports", opt.pasv_ports,
+                 "Passive data ports LOW-HIGH (default: any free port)");
+  app.add_option("--anonymous", opt.anonymous,
+                 "FTP login as anonymous/ftp: off, read (list and download) or write")
+      ->check(CLI::IsMember({"off", "read", "write"}));
   app.add_option("--threads", opt.threads, "Network threads")->check(CLI::Range(1u, 256u));
   app.add_option("--buffer", opt.buffer,
                  "Bytes of the one body buffer each connection has (e.g. 256KiB)")
@@ -145,7 +194,8 @@ int main(int argc, char** argv) {
   app.add_option("--user", opt.users,
                  "NAME:PASSWORD that may write (repeatable). With none, one is generated and "
                  "printed on stderr");
-  app.add_option("--max-connections", opt.max_connections, "Open connections at most; more get 503")
+  app.add_option("--max-connections", opt.max_connections,
+                 "Open connections at most, per protocol; more get HTTP 503 or FTP 421")
       ->check(CLI::Range(size_t{1}, size_t{100000}));
   app.add_option("--max-upload", opt.max_upload,
                  "Largest upload body in bytes (e.g. 10GiB); 0 = no limit; more gets 413")

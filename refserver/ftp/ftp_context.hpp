@@ -1,0 +1,45 @@
+// The FTP front end's shared settings. Each control connection gets an FtpSession
+// (ftp_session.hpp) from the common Listener; everything a session needs from outside
+// is here, shared by all sessions and outliving them.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "refserver/store/store.hpp"
+#include "refserver/users.hpp"
+
+namespace streamcheck::ftp {
+
+enum class AnonymousAccess { off, read, write };
+
+// Passive data ports; {0, 0} lets the kernel pick any free port.
+struct PortRange {
+  uint16_t low = 0;
+  uint16_t high = 0;
+};
+
+struct FtpLimits {
+  size_t buffer_bytes = 256 * 1024;                        // the one data buffer per session
+  size_t max_line = 4096;                                  // control line; longer ones get 500
+  std::chrono::milliseconds idle_timeout{300'000};         // control idle, or a stalled transfer
+  std::chrono::milliseconds data_connect_timeout{30'000};  // for the data connection
+  int max_login_failures = 3;                              // then 421 and close
+  std::chrono::milliseconds login_failure_delay{1'000};    // before each 530
+  int max_consecutive_errors = 50;                         // 5xx in a row: 421 and close
+};
+
+struct FtpContext {
+  store::Store& store;
+  const Users& users;
+  // Calls the store marks MAY BLOCK LONG (commit, append's prefix copy) run here.
+  boost::asio::thread_pool& blocking;
+  FtpLimits limits;
+  PortRange passive_ports;
+  AnonymousAccess anonymous = AnonymousAccess::off;
+};
+
+}  // namespace streamcheck::ftp
