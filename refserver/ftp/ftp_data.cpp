@@ -100,6 +100,7 @@ void DataChannel::on_accepted(error_code ec, std::function<void()> then) {
   }
   error_code ignored;
   socket_.native_non_blocking(true, ignored);
+  socket_.set_option(Tcp::no_delay(true), ignored);
   then();
 }
 

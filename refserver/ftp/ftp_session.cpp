@@ -100,6 +100,12 @@ namespace {
 bool runs_during_transfer(std::string_view verb) {
   return verb == "ABOR" || verb == "STAT" || verb == "NOOP" || verb == "QUIT";
 }
+// RFC 959 wants REST right before the transfer command; clients also set up the data
+// connection in between (REST, EPSV, RETR), which changes nothing the offset applies to.
+bool keeps_restart_offset(std::string_view verb) {
+  return verb == "REST" || verb == "RETR" || verb == "STOR" || verb == "PASV" || verb == "EPSV" ||
+         verb == "PORT" || verb == "EPRT" || verb == "TYPE";
+}
 }  // namespace
 
 FtpSession::FtpSession(Tcp::socket socket, FtpContext& context,
@@ -123,6 +129,9 @@ std::string_view FtpSession::busy_reply() {
 
 void FtpSession::start() {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    error_code ignored;
+    // Replies are whole lines written at once: Nagle would only hold them back.
+    self->socket_.set_option(Tcp::no_delay(true), ignored);
     self->touch();
     self->do_watchdog();
     self->send(R::service_ready, "streamcheck refserver FTP ready.");
@@ -195,7 +204,7 @@ void FtpSession::process_input() {
 void FtpSession::execute(const CommandLine& cmd) {
   const auto& specs = CommandTable::kSpecs;
   const CommandSpec* spec = find_command(specs, cmd.verb);
-  if (cmd.verb != "REST" && cmd.verb != "RETR" && cmd.verb != "STOR") rest_offset_ = 0;
+  if (!keeps_restart_offset(cmd.verb)) rest_offset_ = 0;
   if (auto error = check_command(cmd, spec, logged_in_, previous_verb_)) {
     send(*error);
     previous_verb_.clear();

@@ -42,8 +42,14 @@ class SpawnedRefserver {
                                      "never",
                                      "--log-level",
                                      "warn"};
+    // STREAMCHECK_SERVER_LOG=debug shows the server's log beside the test's output.
+    bench::LaunchOptions options;
+    if (const char* level = std::getenv("STREAMCHECK_SERVER_LOG")) {
+      argv[argv.size() - 1] = level;
+      options.echo_output = true;
+    }
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-    process_ = bench::ServerProcess::launch(bench::Command::exec(argv));
+    process_ = bench::ServerProcess::launch(bench::Command::exec(argv), options);
   }
   ~SpawnedRefserver() {
     process_.reset();

@@ -2,14 +2,15 @@
 // Python's http.client (/usr/bin/python3), each uploading a generated payload piped
 // through its stdin and the download hashed as it streams back.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <vector>
 
+#include "bench/lib/command_pipe.hpp"
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/payload.hpp"
 #include "bench/lib/sha256.hpp"
+#include "bench/lib/transfer.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
 namespace streamcheck {
@@ -17,31 +18,8 @@ namespace {
 
 using bench::Payload;
 using bench::PayloadKind;
+using bench::run_and_hash;
 constexpr uint64_t MiB = 1024 * 1024;
-
-// Runs `command` through the shell with the payload on its stdin; its exit status.
-int run_with_payload(const std::string& command, const Payload& p) {
-  FILE* pipe = ::popen(command.c_str(), "w");
-  if (!pipe) return -1;
-  bench::PayloadStream stream(p.seed, p.size, p.kind);
-  std::vector<std::byte> buf(256 * 1024);
-  while (size_t n = stream.fill(buf))
-    if (std::fwrite(buf.data(), 1, n, pipe) != n) break;
-  int status = ::pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// Runs `command` and hashes what it prints.
-std::pair<int, std::string> run_and_hash(const std::string& command) {
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return {-1, ""};
-  bench::Sha256 hash;
-  std::vector<char> buf(256 * 1024);
-  while (size_t n = std::fread(buf.data(), 1, buf.size(), pipe))
-    hash.update(std::string_view(buf.data(), n));
-  int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, hash.final_hex()};
-}
 
 class HttpInterop : public ::testing::Test {
  protected:
@@ -61,7 +39,9 @@ testing::SpawnedRefserver* HttpInterop::server_ = nullptr;
 TEST_F(HttpInterop, CurlUploadTStreamsChunkedAndDownloadsByteExact) {
   Payload p{71, 16 * MiB, PayloadKind::adversarial};
   ASSERT_EQ(
-      run_with_payload("curl -sS --fail -o /dev/null -T - '" + authed("/curl-t.bin") + "'", p), 0);
+      bench::run_with_payload("curl -sS --fail -o /dev/null -T - '" + authed("/curl-t.bin") + "'",
+                              p.seed, p.size, p.kind),
+      0);
   auto [rc, sha] = run_and_hash("curl -sS --fail '" + url("/curl-t.bin") + "'");
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(sha, bench::payload_sha256(p.seed, p.size, p.kind));
@@ -69,9 +49,9 @@ TEST_F(HttpInterop, CurlUploadTStreamsChunkedAndDownloadsByteExact) {
 
 TEST_F(HttpInterop, CurlDataBinaryPutWithContentLength) {
   Payload p{72, 16 * MiB, PayloadKind::random};
-  ASSERT_EQ(run_with_payload("curl -sS --fail -o /dev/null -X PUT --data-binary @- '" +
-                                 authed("/curl-data.bin") + "'",
-                             p),
+  ASSERT_EQ(bench::run_with_payload("curl -sS --fail -o /dev/null -X PUT --data-binary @- '" +
+                                        authed("/curl-data.bin") + "'",
+                                    p.seed, p.size, p.kind),
             0);
   auto [rc, sha] = run_and_hash("curl -sS --fail '" + url("/curl-data.bin") + "'");
   EXPECT_EQ(rc, 0);
@@ -82,11 +62,11 @@ TEST_F(HttpInterop, CurlFormPostsMultipart) {
   Payload p{73, 16 * MiB, PayloadKind::adversarial};
   bench::HttpClient c(server_->http());
   ASSERT_EQ(c.mkcol("/forms/").status, 201);
-  ASSERT_EQ(
-      run_with_payload("curl -sS --fail -o /dev/null -F 'upload=@-;filename=from-curl.bin' '" +
-                           authed("/forms/") + "'",
-                       p),
-      0);
+  ASSERT_EQ(bench::run_with_payload(
+                "curl -sS --fail -o /dev/null -F 'upload=@-;filename=from-curl.bin' '" +
+                    authed("/forms/") + "'",
+                p.seed, p.size, p.kind),
+            0);
   auto [rc, sha] = run_and_hash("curl -sS --fail '" + url("/forms/from-curl.bin") + "'");
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(sha, bench::payload_sha256(p.seed, p.size, p.kind));
@@ -118,7 +98,7 @@ TEST_F(HttpInterop, PythonHttpClientRoundTrip) {
                         std::to_string(http.port) + " " + http.user + " " + http.password + " " +
                         std::to_string(p.size) + " " + out.string();
   ::setenv("SCRIPT", script.c_str(), 1);
-  ASSERT_EQ(run_with_payload(command, p), 0);
+  ASSERT_EQ(bench::run_with_payload(command, p.seed, p.size, p.kind), 0);
   FILE* f = std::fopen(out.c_str(), "r");
   ASSERT_TRUE(f);
   char hex[65] = {};

@@ -9,6 +9,7 @@
 #include "bench/lib/payload.hpp"
 #include "bench/lib/proc.hpp"
 #include "bench/lib/raw_client.hpp"
+#include "refserver/testing/server_resources.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
 namespace streamcheck {
@@ -18,20 +19,11 @@ using bench::HttpClient;
 using bench::Payload;
 using bench::PayloadKind;
 namespace proc = bench::proc;
+using testing::peak_growth_kib;
+using testing::stable_fd_count;
 
 constexpr uint64_t MiB = 1024 * 1024;
 constexpr uint64_t kFlatKiB = 8 * 1024;  // the bound: under 8 MiB of growth
-
-// Peak RSS growth (KiB) of `pid` while `work` runs: VmHWM reset, then read after.
-template <class Work>
-uint64_t peak_growth_kib(pid_t pid, Work work) {
-  EXPECT_EQ(proc::reset_hwm(pid), proc::HwmReset::done);
-  auto before = proc::read_memory(pid);
-  work();
-  auto after = proc::read_memory(pid);
-  if (!before || !after) ADD_FAILURE() << "server gone";
-  return after->hwm_kib > before->rss_kib ? after->hwm_kib - before->rss_kib : 0;
-}
 
 TEST(HttpResources, PeakRssFlatDuring256MiBPutAndGet) {
   testing::SpawnedRefserver server;
@@ -53,29 +45,6 @@ TEST(HttpResources, PeakRssFlatDuring256MiBPutAndGet) {
   });
   EXPECT_LT(get_growth, kFlatKiB) << "server peak RSS grew by " << get_growth
                                   << " KiB during a 256 MiB GET";
-}
-
-// Waits until the fd count of `pid` equals `want` (the server may still be closing).
-size_t settled_fd_count(pid_t pid, size_t want) {
-  size_t now = 0;
-  for (int i = 0; i < 100; ++i) {
-    now = proc::count_fds(pid).value_or(0);
-    if (now == want) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return now;
-}
-
-// The fd count once two readings 100 ms apart agree.
-size_t stable_fd_count(pid_t pid) {
-  size_t last = proc::count_fds(pid).value_or(0);
-  for (int i = 0; i < 50; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    size_t now = proc::count_fds(pid).value_or(0);
-    if (now == last) break;
-    last = now;
-  }
-  return last;
 }
 
 TEST(HttpResources, FdCountReturnsAfter200RequestsWith50Aborted) {
@@ -109,7 +78,7 @@ TEST(HttpResources, FdCountReturnsAfter200RequestsWith50Aborted) {
     }
   }
   EXPECT_EQ(aborted, 50);
-  EXPECT_EQ(settled_fd_count(server.pid(), before), before)
+  EXPECT_EQ(stable_fd_count(server.pid()), before)
       << "the server holds more descriptors after 200 requests than before";
   auto fds = proc::read_fds(server.pid()).value();
   for (const auto& fd : fds) EXPECT_FALSE(fd.deleted) << "deleted file held open: " << fd.target;

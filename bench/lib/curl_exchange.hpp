@@ -1,0 +1,69 @@
+// Internal to the clients: the state of one curl transfer (callbacks, payload sources,
+// hashes, timing) shared by HttpClient and FtpClient. Not for use outside bench/lib.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "bench/lib/sha256.hpp"
+#include "bench/lib/transfer.hpp"
+#include "bench/lib/url.hpp"
+
+namespace streamcheck::bench::detail {
+
+using Clock = std::chrono::steady_clock;
+
+// The bytes of one generated payload on their way up, hashed as they go.
+struct Source {
+  explicit Source(const Payload& p) : payload(p), stream(p.seed, p.size, p.kind, p.offset) {}
+  Payload payload;
+  PayloadStream stream;
+  Sha256 hash;
+};
+
+enum class Protocol { http, ftp };
+
+struct Exchange {
+  Exchange(CURL* handle, const Url& base, Protocol protocol, const TransferOptions& opts);
+  ~Exchange();
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  CURL* curl;
+  Protocol protocol;
+  TransferOptions options;  // a copy: a prepared transfer outlives the caller's options
+  std::vector<std::unique_ptr<Source>> sources;  // upload bodies (one per multipart file)
+  Source* body = nullptr;                        // the PUT/STOR body, when there is one
+  Sha256 received;
+  Transfer result;
+  Clock::time_point start;
+  std::uint64_t sent = 0;
+  bool keep_body = false;
+  curl_slist* headers = nullptr;  // owned
+  curl_slist* quote = nullptr;    // owned (FTP commands)
+  curl_mime* mime = nullptr;      // owned
+  std::string url;                // kept alive for curl
+  std::string range;
+
+  // Attaches a payload as the request body (PUT, STOR, APPE).
+  void set_body(const Payload& payload);
+  // Reads the next upload bytes of `source` into curl's buffer (the read callbacks).
+  size_t read_into(Source& source, char* buffer, size_t capacity);
+
+  // Waits until `moved` bytes are due at the speed limit (when there is one): the slow
+  // reader or writer. It blocks the thread, so in a concurrent run it slows the others.
+  void throttle(std::uint64_t moved) const;
+
+  static size_t on_read(char* buffer, size_t size, size_t count, void* self);
+  static size_t on_write(char* data, size_t size, size_t count, void* self);
+  static size_t on_header(char* data, size_t size, size_t count, void* self);
+};
+
+// Collects the result once curl has finished with `code` at `end`, and resets the handle's
+// options (the connection stays for the next request).
+Transfer finish(Exchange& x, CURLcode code, Clock::time_point end);
+
+}  // namespace streamcheck::bench::detail

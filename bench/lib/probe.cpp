@@ -1,0 +1,215 @@
+#include "bench/lib/probe.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
+#include "bench/lib/error.hpp"
+
+namespace streamcheck::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kSettleStep{10};
+
+std::uint64_t saturating_sub(std::uint64_t a, std::uint64_t b) {
+  return a > b ? a - b : 0;
+}
+
+bool same_fd(const TreeFd& a, const TreeFd& b) {
+  return a.pid == b.pid && a.fd.fd == b.fd.fd && a.fd.target == b.fd.target;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> read_statm_rss_kib(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/statm", static_cast<int>(pid));
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[256];
+  const auto n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  // "size resident shared text lib data dt", in pages.
+  const char* p = buf;
+  const char* end = buf + n;
+  while (p < end && *p != ' ') ++p;
+  ++p;
+  std::uint64_t pages = 0;
+  if (p >= end || std::from_chars(p, end, pages).ec != std::errc()) return std::nullopt;
+  static const auto page_kib = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / 1024;
+  return pages * page_kib;
+}
+
+std::uint64_t own_peak_rss_kib() {
+  const auto m = proc::read_memory(::getpid());
+  return m ? m->hwm_kib : 0;
+}
+
+std::uint64_t Measurement::peak_growth_kib() const {
+  if (hwm_exact && hwm_after_kib) return saturating_sub(*hwm_after_kib, rss_before_kib);
+  return saturating_sub(std::max(rss_sampled_peak_kib, rss_after_kib), rss_before_kib);
+}
+
+Probe::Probe(pid_t root, ProbeOptions options) : root_(root), options_(options), tracker_(root) {
+  if (tracker_.pids().empty()) {
+    throw Error("cannot probe process " + std::to_string(root) + ": no such process");
+  }
+  if (options_.sampler) sampler_ = std::thread([this] { sampler_loop(); });
+}
+
+Probe::~Probe() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (sampler_.joinable()) sampler_.join();
+}
+
+std::vector<pid_t> Probe::pids() {
+  std::lock_guard lock(mu_);
+  return tracker_.refresh();
+}
+
+proc::TreeReading Probe::read_locked(bool fd_targets) {
+  const auto& pids = tracker_.refresh();
+  return proc::read_tree(pids,
+                         {.memory = true, .io = false, .fd_count = true, .fd_targets = fd_targets});
+}
+
+void Probe::begin() {
+  std::lock_guard lock(mu_);
+  seen_.clear();
+  searches_at_begin_ = tracker_.searches();
+  const auto reading = read_locked(true);
+  processes_before_ = reading.processes.size();
+  fds_before_.clear();
+  for (const auto& p : reading.processes)
+    for (const auto& f : p.fds) fds_before_.push_back({p.stat.pid, f});
+  base_ = totals_locked();
+  hwm_reset_ok_ = false;
+  if (options_.reset_hwm) {
+    hwm_reset_ok_ = proc::reset_hwm_all(tracker_.pids()) == tracker_.pids().size();
+  }
+  rss_before_ = reading.rss_kib;
+  rss_peak_ = rss_before_;
+  samples_ = 0;
+  started_ = Clock::now();
+  measuring_ = true;
+  cv_.notify_all();
+}
+
+Probe::Totals Probe::totals_locked() {
+  const auto& members = tracker_.refresh();
+  (void)members;
+  std::vector<std::pair<pid_t, std::uint64_t>> alive;
+  for (const auto& m : tracker_.members()) {
+    const auto r = proc::read_process(m.pid, {.memory = false, .io = true, .fd_count = false});
+    if (!r || r->stat.start_ticks != m.start_ticks) continue;
+    auto& s = seen_[{m.pid, m.start_ticks}];
+    s.ppid = r->stat.ppid;
+    if (r->io) s.io = *r->io;
+    s.cpu_ms = r->stat.cpu_ms();
+    alive.emplace_back(m.pid, m.start_ticks);
+  }
+  const auto is_alive_pid = [&](pid_t pid) {
+    return std::any_of(alive.begin(), alive.end(), [pid](const auto& a) { return a.first == pid; });
+  };
+  Totals t;
+  for (auto& [key, s] : seen_) {
+    const bool now = std::find(alive.begin(), alive.end(), key) != alive.end();
+    if (!now) s.gone = true;
+    t.cpu_ms += s.cpu_ms;
+    // A gone process reaped by a parent in the tree: its io is in the parent's now.
+    if (s.gone && is_alive_pid(s.ppid)) continue;
+    t.io += s.io;
+  }
+  return t;
+}
+
+void Probe::sample_locked(bool counters) {
+  ++samples_;
+  std::uint64_t rss = 0;
+  for (const pid_t pid : tracker_.refresh()) rss += read_statm_rss_kib(pid).value_or(0);
+  rss_peak_ = std::max(rss_peak_, rss);
+  if (counters) (void)totals_locked();
+}
+
+void Probe::sampler_loop() {
+  std::unique_lock lock(mu_);
+  std::uint64_t tick = 0;
+  while (!stopping_) {
+    if (!measuring_) {
+      cv_.wait(lock, [this] { return stopping_ || measuring_; });
+      continue;
+    }
+    try {
+      sample_locked(tick++ % 4 == 0);
+    } catch (const Error&) {
+      // A reading that fails here fails again, loudly, in end().
+    }
+    cv_.wait_for(lock, options_.sample_interval, [this] { return stopping_; });
+  }
+}
+
+proc::IoCounters Probe::io_now() {
+  std::lock_guard lock(mu_);
+  if (!measuring_) throw Error("Probe::io_now() outside a measurement");
+  return totals_locked().io - base_.io;
+}
+
+Measurement Probe::end() {
+  std::unique_lock lock(mu_);
+  if (!measuring_) throw Error("Probe::end() without begin()");
+  // Settle: the fd count and RSS the same on two readings in a row.
+  const auto deadline = Clock::now() + options_.settle_timeout;
+  std::optional<std::pair<std::size_t, std::uint64_t>> last;
+  for (;;) {
+    const auto r = read_locked(false);
+    const std::pair now{r.fd_count, r.rss_kib};
+    rss_peak_ = std::max(rss_peak_, r.rss_kib);
+    if (last && *last == now) break;
+    last = now;
+    if (Clock::now() > deadline) break;
+    lock.unlock();
+    std::this_thread::sleep_for(kSettleStep);
+    lock.lock();
+  }
+  Measurement m;
+  const auto reading = read_locked(true);
+  const auto totals = totals_locked();
+  m.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+  m.processes_before = processes_before_;
+  m.processes_after = reading.processes.size();
+  m.processes_seen = seen_.size();
+  m.rss_before_kib = rss_before_;
+  m.rss_after_kib = reading.rss_kib;
+  m.rss_sampled_peak_kib = std::max(rss_peak_, reading.rss_kib);
+  m.hwm_after_kib = reading.hwm_kib;
+  m.hwm_exact = hwm_reset_ok_ && m.processes_seen == 1 && m.processes_after == 1;
+  m.io = totals.io - base_.io;
+  m.cpu_ms = saturating_sub(totals.cpu_ms, base_.cpu_ms);
+  m.fds_before = fds_before_.size();
+  m.fds_after = reading.fd_count;
+  for (const auto& p : reading.processes) {
+    for (const auto& f : p.fds) {
+      TreeFd tf{p.stat.pid, f};
+      if (f.deleted) m.deleted_fds.push_back(tf);
+      if (std::none_of(fds_before_.begin(), fds_before_.end(),
+                       [&](const TreeFd& b) { return same_fd(b, tf); })) {
+        m.new_fds.push_back(tf);
+      }
+    }
+  }
+  m.samples = samples_;
+  m.tree_searches = tracker_.searches() - searches_at_begin_;
+  measuring_ = false;
+  return m;
+}
+
+}  // namespace streamcheck::bench

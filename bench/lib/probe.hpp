@@ -1,0 +1,155 @@
+// The probe: what one measurement costs a server, read from outside through /proc.
+//
+//   Probe probe(server_pid);
+//   probe.begin();                     // baseline; HWM reset; the sampler starts
+//   ... transfer (probe.io_now() may be called meanwhile, e.g. at the first byte) ...
+//   Measurement m = probe.end();       // settles, reads again, the sampler stops
+//
+// Over the server's process tree (proc_tree.hpp), found when the probe is made and
+// refreshed on every sample (cheap unless a process was created, see TreeTracker):
+//   - memory: VmHWM of each process is reset (clear_refs) at begin() and read at end();
+//     a sampler thread also sums the tree's VmRSS (from statm, the cheapest file) every
+//     few ms, for trees whose processes come and go. peak_growth_kib() takes the HWM
+//     figure when one process made the tree throughout and its reset worked, the
+//     sampled one otherwise (a sum of per-process peaks would overstate a tree's peak);
+//   - io (rchar, wchar, read_bytes, write_bytes) and CPU time deltas over the tree.
+//     Processes that end during a measurement are accounted as the kernel does: the
+//     io of a process reaped by a parent that is in the tree is already in that
+//     parent's counters; the last reading of any other (orphaned, or reaped by the
+//     harness as a subreaper) is kept and added in. CPU time (utime + stime, without
+//     the children's) always keeps the last reading of a gone process. A process that
+//     lives and dies between two samples (every few ms; io and CPU are read every
+//     4th) escapes unless its parent is in the tree;
+//   - descriptors with targets at begin() and end(): the count, those new at the end,
+//     and those on unlinked files (`(deleted)`).
+// end() lets the server settle first: it polls until the tree's fd count and RSS are
+// the same on two readings in a row (up to ProbeOptions::settle_timeout). Callers do
+// their part before: read what must be read before the client closes the session (a
+// per-session process dies with it), e.g. after a cheap follow-up request on it.
+//
+// The probe's own cost is a few small file reads per sample: with the sampler off
+// (ProbeOptions::sampler = false) only begin() and end() read anything.
+// Thread-safety: begin(), io_now() and end() are called from one thread (io_now() may
+// be called from a curl callback on it); the sampler thread is internal.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/lib/proc_tree.hpp"
+
+namespace streamcheck::bench {
+
+struct ProbeOptions {
+  bool sampler = true;
+  std::chrono::microseconds sample_interval{5000};
+  bool reset_hwm = true;
+  std::chrono::milliseconds settle_timeout{500};
+};
+
+// A descriptor of one process of the tree.
+struct TreeFd {
+  pid_t pid = 0;
+  proc::FdInfo fd;
+};
+
+struct Measurement {
+  double seconds = 0;                // begin() to end()
+  std::size_t processes_before = 0;  // tree size at begin() and at end()
+  std::size_t processes_after = 0;
+  std::size_t processes_seen = 0;  // every process that was in the tree meanwhile
+  std::uint64_t rss_before_kib = 0;
+  std::uint64_t rss_after_kib = 0;
+  std::uint64_t rss_sampled_peak_kib = 0;      // highest summed VmRSS seen
+  std::optional<std::uint64_t> hwm_after_kib;  // summed VmHWM at end() (reset at begin())
+  bool hwm_exact = false;                      // one process throughout and its HWM reset worked
+  proc::IoCounters io;                         // deltas over the tree
+  std::uint64_t cpu_ms = 0;
+  std::size_t fds_before = 0;
+  std::size_t fds_after = 0;
+  std::vector<TreeFd> new_fds;      // open at end() and not at begin() (pid, fd, target)
+  std::vector<TreeFd> deleted_fds;  // open at end() on unlinked files
+  std::uint64_t samples = 0;        // sampler ticks during the measurement
+  std::uint64_t tree_searches = 0;  // of which looked for new processes
+
+  // Peak RSS growth of the tree during the measurement (see the top of this file).
+  std::uint64_t peak_growth_kib() const;
+  std::int64_t fd_delta() const {
+    return static_cast<std::int64_t>(fds_after) - static_cast<std::int64_t>(fds_before);
+  }
+  std::size_t deleted_open() const { return deleted_fds.size(); }
+};
+
+class Probe {
+ public:
+  // Finds the tree of `root`. Throws Error if the process does not exist.
+  explicit Probe(pid_t root, ProbeOptions options = {});
+  ~Probe();
+  Probe(const Probe&) = delete;
+  Probe& operator=(const Probe&) = delete;
+
+  // Starts a measurement. Throws Error (e.g. no permission to read /proc/PID/io).
+  void begin();
+  // The tree's io counters now, less those at begin() (with the accounting of gone
+  // processes above): e.g. what the server had read when the client got its first byte.
+  proc::IoCounters io_now();
+  // Settles, reads and ends the measurement. Throws Error if begin() was not called.
+  Measurement end();
+
+  pid_t root() const { return root_; }
+  // The tree's members now (refreshes it).
+  std::vector<pid_t> pids();
+
+ private:
+  struct Seen {  // a process seen during the measurement, by (pid, start time)
+    pid_t ppid = 0;
+    proc::IoCounters io;
+    std::uint64_t cpu_ms = 0;
+    bool gone = false;
+  };
+  struct Totals {
+    proc::IoCounters io;
+    std::uint64_t cpu_ms = 0;
+  };
+
+  void sampler_loop();
+  void sample_locked(bool counters);
+  Totals totals_locked();  // io and CPU now, with the gone processes' part
+  proc::TreeReading read_locked(bool fd_targets);
+
+  pid_t root_;
+  ProbeOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  proc::TreeTracker tracker_;  // guarded by mu_
+  bool measuring_ = false;
+  bool stopping_ = false;
+  std::map<std::pair<pid_t, std::uint64_t>, Seen> seen_;
+  Totals base_;
+  std::uint64_t rss_before_ = 0;
+  std::uint64_t rss_peak_ = 0;
+  std::uint64_t samples_ = 0;
+  std::uint64_t searches_at_begin_ = 0;
+  std::size_t processes_before_ = 0;
+  bool hwm_reset_ok_ = false;
+  std::vector<TreeFd> fds_before_;
+  std::chrono::steady_clock::time_point started_;
+  std::thread sampler_;
+};
+
+// Reads /proc/PID/statm's resident field (in KiB); nullopt when the process is gone.
+std::optional<std::uint64_t> read_statm_rss_kib(pid_t pid);
+
+// This process's own peak resident size (VmHWM, KiB): the harness's memory.
+std::uint64_t own_peak_rss_kib();
+
+}  // namespace streamcheck::bench

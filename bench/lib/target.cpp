@@ -1,0 +1,146 @@
+#include "bench/lib/target.hpp"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "bench/lib/error.hpp"
+#include "bench/lib/proc.hpp"
+
+namespace streamcheck::bench {
+namespace {
+
+// True when `binary --help` mentions `flag` (how we learn that a refserver build has FTP).
+bool help_mentions(const std::filesystem::path& binary, const std::string& flag) {
+  const std::string cmd = "'" + binary.string() + "' --help 2>/dev/null";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return false;
+  std::string text;
+  char buf[4096];
+  while (const auto n = std::fread(buf, 1, sizeof buf, p)) text.append(buf, n);
+  ::pclose(p);
+  return text.find(flag + " ") != std::string::npos || text.find(flag + ",") != std::string::npos ||
+         text.find(flag + "=") != std::string::npos;
+}
+
+std::filesystem::path make_temp_dir(const std::filesystem::path& base) {
+  std::string pattern = (base / "streambench-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw_errno(errno, "mkdtemp", pattern);
+  return pattern;
+}
+
+std::filesystem::path disk_temp_base() {
+  if (const char* t = std::getenv("TMPDIR"); t && *t) return t;
+  return "/var/tmp";
+}
+
+}  // namespace
+
+std::string_view to_string(RootOn where) {
+  return where == RootOn::tmpfs ? "tmpfs" : "disk";
+}
+
+RootOn parse_root_on(std::string_view text) {
+  if (text == "tmpfs") return RootOn::tmpfs;
+  if (text == "disk") return RootOn::disk;
+  throw Error("invalid root location \"" + std::string(text) + "\" (use tmpfs or disk)");
+}
+
+Target::~Target() {
+  process_.reset();  // stops the server first
+  if (!temp_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(temp_dir_, ignored);
+  }
+}
+
+std::unique_ptr<Target> Target::spawn(const Command& command, const LaunchOptions& options) {
+  std::unique_ptr<Target> t(new Target());
+  t->process_ = ServerProcess::launch(command, options);
+  const auto& ready = t->process_->ready();
+  t->http = ready.http;
+  t->ftp = ready.ftp;
+  t->pid = ready.pid;
+  t->description = command.display;
+  t->name = std::filesystem::path(command.argv.front()).filename().string();
+  if (t->name == "sh" && command.argv.size() > 2) {  // a shell script: name it by its first word
+    const auto& script = command.argv[2];
+    t->name = std::filesystem::path(script.substr(0, script.find(' '))).filename().string();
+  }
+  return t;
+}
+
+std::unique_ptr<Target> Target::attach(const std::string& http_url, const std::string& ftp_url,
+                                       pid_t pid) {
+  if (http_url.empty() && ftp_url.empty()) throw Error("attach: give an HTTP or an FTP URL");
+  if (pid <= 0 || !proc::exists(pid)) {
+    throw Error("attach: no process " + std::to_string(pid) + " to probe");
+  }
+  std::unique_ptr<Target> t(new Target());
+  if (!http_url.empty()) {
+    t->http = parse_url(http_url);
+    if (t->http->scheme != "http" && t->http->scheme != "https")
+      throw Error("--http wants an http:// URL, not " + t->http->redacted());
+    t->description = t->http->redacted();
+  }
+  if (!ftp_url.empty()) {
+    t->ftp = parse_url(ftp_url);
+    if (t->ftp->scheme != "ftp")
+      throw Error("--ftp wants an ftp:// URL, not " + t->ftp->redacted());
+    t->description += (t->description.empty() ? "" : " ") + t->ftp->redacted();
+  }
+  t->pid = pid;
+  if (const auto st = proc::read_stat(pid)) t->name = st->comm;
+  if (t->name.empty()) t->name = "attached";
+  return t;
+}
+
+std::unique_ptr<Target> Target::spawn_refserver(const std::filesystem::path& binary, RootOn root_on,
+                                                std::vector<std::string> extra_args) {
+  const auto base = root_on == RootOn::tmpfs ? std::filesystem::path("/dev/shm") : disk_temp_base();
+  const auto dir = make_temp_dir(base);
+  std::vector<std::string> argv = {binary.string(), "--root",      (dir / "root").string(),
+                                   "--http",        "127.0.0.1:0", "--log-level",
+                                   "warn"};
+  if (help_mentions(binary, "--ftp")) {
+    argv.push_back("--ftp");
+    argv.push_back("127.0.0.1:0");
+  }
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  std::unique_ptr<Target> t;
+  try {
+    t = spawn(Command::exec(argv));
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+    throw;
+  }
+  t->temp_dir_ = dir;
+  t->root = dir / "root";
+  t->name = "refserver";
+  return t;
+}
+
+std::optional<std::filesystem::path> find_refserver(const std::filesystem::path& exe_dir) {
+  for (const auto& candidate : {exe_dir / "refserver", exe_dir / ".." / "refserver" / "refserver",
+                                exe_dir / ".." / ".." / "refserver" / "refserver"}) {
+    const auto path = candidate.lexically_normal();
+    if (::access(path.c_str(), X_OK) == 0) return std::filesystem::canonical(path);
+  }
+  if (const char* path = std::getenv("PATH")) {
+    std::string_view rest(path);
+    while (!rest.empty()) {
+      const auto colon = rest.find(':');
+      const std::filesystem::path dir(std::string(rest.substr(0, colon)));
+      if (!dir.empty() && ::access((dir / "refserver").c_str(), X_OK) == 0)
+        return dir / "refserver";
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace streamcheck::bench

@@ -1,0 +1,219 @@
+#include "bench/lib/probe.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/lib/error.hpp"
+#include "bench/lib/tests/forked_child.hpp"
+
+namespace streamcheck::bench {
+namespace {
+
+using testing::ForkedChild;
+constexpr std::size_t MiB = 1024 * 1024;
+
+// Writes `bytes` to a new file in /tmp (and removes it), with write().
+void write_file(std::size_t bytes) {
+  char path[] = "/tmp/probe-test-XXXXXX";
+  const int fd = ::mkstemp(path);
+  if (fd < 0) ::_exit(9);
+  ::unlink(path);
+  std::vector<char> buf(MiB, 'x');
+  for (std::size_t done = 0; done < bytes; done += buf.size())
+    if (::write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) ::_exit(9);
+  ::close(fd);
+}
+
+// A child that, on 'a', maps and touches 64 MiB; on 'f' unmaps it.
+void allocator(ForkedChild::Channel& ch) {
+  void* block = nullptr;
+  ch.reply("ready");
+  for (;;) {
+    const char c = ch.wait_command();
+    if (c == 'a') {
+      block = ::mmap(nullptr, 64 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      std::memset(block, 1, 64 * MiB);
+      ch.reply("allocated");
+    } else if (c == 'f') {
+      ::munmap(block, 64 * MiB);
+      ch.reply("freed");
+    } else {
+      return;
+    }
+  }
+}
+
+TEST(Probe, SeesSixtyFourMiBTouchedAndFreedThroughTheHwm) {
+  ForkedChild child(allocator);
+  ASSERT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid(), {.sampler = false});
+  probe.begin();
+  ASSERT_EQ(child.ask('a'), "allocated");
+  ASSERT_EQ(child.ask('f'), "freed");
+  const auto m = probe.end();
+  EXPECT_TRUE(m.hwm_exact);
+  EXPECT_GE(m.peak_growth_kib(), 60u * 1024)
+      << "hwm " << m.hwm_after_kib.value_or(0) << " before " << m.rss_before_kib;
+  EXPECT_LT(m.rss_after_kib, m.rss_before_kib + 8 * 1024);  // freed again
+}
+
+TEST(Probe, SamplerSeesSixtyFourMiBWithoutTheHwm) {
+  ForkedChild child(allocator);
+  ASSERT_EQ(child.read_reply(), "ready");
+  Probe probe(
+      child.pid(),
+      {.sampler = true, .sample_interval = std::chrono::milliseconds(2), .reset_hwm = false});
+  probe.begin();
+  ASSERT_EQ(child.ask('a'), "allocated");
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  ASSERT_EQ(child.ask('f'), "freed");
+  const auto m = probe.end();
+  EXPECT_FALSE(m.hwm_exact);
+  EXPECT_GT(m.samples, 3u);
+  EXPECT_GE(m.peak_growth_kib(), 60u * 1024);
+}
+
+TEST(Probe, NothingHappeningMeasuresNoGrowth) {
+  ForkedChild child(allocator);
+  ASSERT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid());
+  probe.begin();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto m = probe.end();
+  EXPECT_LT(m.peak_growth_kib(), 1024u);
+  EXPECT_EQ(m.fd_delta(), 0);
+  EXPECT_EQ(m.deleted_open(), 0u);
+  EXPECT_TRUE(m.new_fds.empty());
+  EXPECT_EQ(m.io.wchar, 0u);
+}
+
+TEST(Probe, FlagsAnUnlinkedFileHeldOpen) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ch.reply("ready");
+    ch.wait_command();
+    char path[] = "/tmp/probe-deleted-XXXXXX";
+    const int fd = ::mkstemp(path);
+    ::unlink(path);
+    ch.reply(std::to_string(fd));
+    ch.wait_command();
+  });
+  ASSERT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid());
+  probe.begin();
+  const int fd = std::stoi(child.ask('o'));
+  const auto m = probe.end();
+  EXPECT_EQ(m.fd_delta(), 1);
+  ASSERT_EQ(m.deleted_open(), 1u);
+  EXPECT_EQ(m.deleted_fds[0].fd.fd, fd);
+  EXPECT_NE(m.deleted_fds[0].fd.target.find("probe-deleted-"), std::string::npos);
+  ASSERT_EQ(m.new_fds.size(), 1u);
+  EXPECT_EQ(m.new_fds[0].pid, child.pid());
+}
+
+TEST(Probe, CoversAGrandchildForkedDuringTheMeasurement) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ch.reply("ready");
+    ch.wait_command();
+    int ready[2];
+    if (::pipe(ready) != 0) ::_exit(5);
+    const pid_t grandchild = ::fork();
+    if (grandchild == 0) {
+      const int fd = ::open("/dev/null", O_RDONLY);
+      write_file(4 * MiB);
+      (void)!::write(ready[1], &fd, sizeof fd);
+      char c;
+      while (::read(ch.command_fd(), &c, 1) > 0) {
+      }
+      ::_exit(0);
+    }
+    int fd = -1;
+    if (::read(ready[0], &fd, sizeof fd) != sizeof fd) ::_exit(7);
+    ch.reply(std::to_string(grandchild));
+    ch.wait_command();
+    ::waitpid(grandchild, nullptr, 0);
+  });
+  ASSERT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid());
+  probe.begin();
+  const pid_t grandchild = std::stoi(child.ask('g'));
+  const auto m = probe.end();
+  EXPECT_EQ(m.processes_before, 1u);
+  EXPECT_EQ(m.processes_after, 2u);
+  EXPECT_TRUE(std::any_of(m.new_fds.begin(), m.new_fds.end(), [&](const TreeFd& f) {
+    return f.pid == grandchild && f.fd.target == "/dev/null";
+  }));
+  EXPECT_GE(m.fd_delta(), 1);
+  EXPECT_GE(m.io.wchar, 4 * MiB);
+  EXPECT_LT(m.io.wchar, 5 * MiB);
+}
+
+TEST(Probe, CountsTheIoOfAChildReapedMidMeasurementOnce) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ch.reply("ready");
+    ch.wait_command();
+    const pid_t worker = ::fork();
+    if (worker == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));  // seen by the sampler
+      write_file(4 * MiB);
+      ::_exit(0);
+    }
+    ::waitpid(worker, nullptr, 0);
+    ch.reply("reaped");
+    ch.wait_command();
+  });
+  ASSERT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid(), {.sample_interval = std::chrono::milliseconds(2)});
+  probe.begin();
+  ASSERT_EQ(child.ask('w'), "reaped");
+  const auto mid = probe.io_now();
+  const auto m = probe.end();
+  EXPECT_GE(m.io.wchar, 4 * MiB);
+  EXPECT_LT(m.io.wchar, 5 * MiB) << "counted twice: in the parent and as a gone child";
+  EXPECT_EQ(mid.wchar, m.io.wchar);
+}
+
+TEST(Probe, MeasuresCpuTime) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ch.reply("ready");
+    ch.wait_command();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(150);
+    volatile std::uint64_t x = 0;
+    while (std::chrono::steady_clock::now() < until) x = x + 1;
+    ch.reply("spun");
+    ch.wait_command();
+  });
+  ASSERT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid());
+  probe.begin();
+  ASSERT_EQ(child.ask('s'), "spun");
+  const auto m = probe.end();
+  EXPECT_GE(m.cpu_ms, 50u);  // 150 ms of spinning, even on a busy machine
+}
+
+TEST(Probe, RefusesAMissingProcessAndMisuse) {
+  EXPECT_THROW(Probe(999'999'999), Error);
+  ForkedChild child(allocator);
+  ASSERT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid());
+  EXPECT_THROW(probe.end(), Error);
+  EXPECT_THROW(probe.io_now(), Error);
+}
+
+TEST(Probe, OwnPeakRssIsKnown) {
+  EXPECT_GT(own_peak_rss_kib(), 0u);
+  EXPECT_GT(read_statm_rss_kib(::getpid()).value_or(0), 0u);
+}
+
+}  // namespace
+}  // namespace streamcheck::bench

@@ -1,0 +1,202 @@
+// streambench: measures a file server from outside while it moves big files over HTTP
+// and FTP. See --help, and DESIGN.md (bench) for what each figure means.
+#include <unistd.h>
+
+#include <benchmark/benchmark.h>
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/lib/error.hpp"
+#include "bench/lib/size_parse.hpp"
+#include "bench/lib/target.hpp"
+#include "bench/streambench/fds.hpp"
+#include "bench/streambench/ops.hpp"
+#include "bench/streambench/runner.hpp"
+
+namespace sb = streamcheck::streambench;
+namespace bench = streamcheck::bench;
+
+namespace {
+
+constexpr const char* kCounters = R"(Counters (one row per benchmark, named TARGET/PROTO/OP/SIZE):
+  bytes_per_second     payload bytes moved per second of transfer (Google Benchmark's)
+  ttfb_us              downloads: request start to the first body byte (us);
+                       uploads: request start to the first body byte sent
+  first_byte_read_kib  downloads: KiB the server had read (rchar, which counts read() and
+                       sendfile(), when each call returns) when the client got its
+                       first byte, taken with the transfer paused there (P3); 0 for
+                       uploads
+  rss_peak_kib         peak RSS growth of the server's process tree during the transfer
+                       (VmHWM reset via clear_refs, or a VmRSS sampler for trees) (P1)
+  copies               uploads: wchar growth / payload; downloads: rchar growth / payload,
+                       over the tree; 1.0 is a straight stream, a temp-file spool 2.0 (P2)
+  fd_delta             descriptors of the tree after the transfer minus before, sessions
+                       still open, after the server settled (P4)
+  deleted_open         descriptors on unlinked files at the end (P4)
+  sha256_ok            1 when what was read back is byte-exact; a mismatch instead fails
+                       the benchmark naming the first differing offset (P5)
+  cpu_ms_per_gib       CPU time of the tree per GiB moved
+  harness_rss_kib      streambench's own peak RSS (it must stay flat)
+  probe_samples        sampler readings during the transfer
+Checks in the same run, for the largest size of http-get: .../probe_off (the probe's cost)
+and .../curl_cli (the curl tool to /dev/null, which our client must match); their
+ratios are printed on stderr at the end.
+
+Google Benchmark's flags are passed through, e.g.
+  --benchmark_filter=REGEX  --benchmark_repetitions=N  --benchmark_out=FILE
+  --benchmark_out_format=json|csv|console  --benchmark_format=...  --benchmark_list_tests
+(compare two JSON files with Google Benchmark's compare.py).
+
+Subcommand:
+  streambench fds --pid PID [--json] [--save FILE] [--against FILE]
+      the tree's open files from /proc and lsof side by side (see streambench fds --help)
+
+Exit status: 0 all benchmarks ran; 1 some failed (error named on stderr); 3 usage or
+target errors.)";
+
+std::string ops_help() {
+  std::string out = "Operations, comma-separated (default: all the target supports):";
+  for (const auto& op : sb::kOps) out += "\n  " + std::string(op.id) + ": " + std::string(op.help);
+  return out;
+}
+
+std::filesystem::path exe_dir() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::current_path() : self.parent_path();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "fds") == 0) return sb::fds_main(argc - 1, argv + 1);
+
+  // Google Benchmark's flags go to it; the rest are ours.
+  std::vector<char*> ours = {argv[0]};
+  std::vector<char*> theirs = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    (std::strncmp(argv[i], "--benchmark_", 12) == 0 || std::strncmp(argv[i], "--v=", 4) == 0
+         ? theirs
+         : ours)
+        .push_back(argv[i]);
+  }
+
+  sb::Options opt;
+  std::string sizes = "16MiB,256MiB";
+  std::string ops;
+  std::string payload = "random";
+  std::string root_on = "disk";
+  std::string slow_reader;
+  bool no_probe = false;
+  bool no_checks = false;
+  CLI::App app(
+      "streambench: measure an FTP/HTTP server from outside while it moves big files.\n"
+      "With no target flags it spawns the refserver (found next to this program) in a temp "
+      "root.",
+      "streambench");
+  app.footer(ops_help() + "\n\n" + kCounters);
+  auto* spawn = app.add_option("--spawn", opt.spawn,
+                               "Start the server with this shell command; it must print a "
+                               "'streamcheck-ready pid=... http=... ftp=...' line");
+  auto* http = app.add_option("--http", opt.http, "Attach: the server's HTTP URL (user:pass@)");
+  auto* ftp = app.add_option("--ftp", opt.ftp, "Attach: the server's FTP URL (user:pass@)");
+  auto* pid = app.add_option("--pid", opt.pid, "Attach: the PID whose process tree to probe");
+  spawn->excludes(http)->excludes(ftp)->excludes(pid);
+  app.add_option("--root", opt.root, "The server's store root, when known (for the context)");
+  app.add_option("--name", opt.name, "The target's name in benchmark names");
+  app.add_option("--refserver", opt.refserver, "The refserver binary to spawn by default");
+  app.add_option("--root-on", root_on,
+                 "Spawned refserver's root: tmpfs (/dev/shm: the server's own cost) or disk "
+                 "($TMPDIR or /var/tmp)")
+      ->capture_default_str();
+  app.add_option("--sizes", sizes,
+                 "Payload sizes, e.g. 16MiB,256MiB,1GiB (B, KiB, MiB, GiB, kB, MB, GB)")
+      ->capture_default_str();
+  app.add_option("--ops", ops, "Operations (listed below)");
+  app.add_option("--concurrency", opt.concurrency,
+                 "Transfers at once per benchmark, each its own connection (curl multi)")
+      ->check(CLI::Range(1u, 256u))
+      ->capture_default_str();
+  app.add_option("--slow-reader", slow_reader, "Downloads read at most BYTES/s (e.g. 10MiB)");
+  app.add_option("--payload", payload, "random or adversarial")->capture_default_str();
+  app.add_option("--seed", opt.seed, "Payload seed")->capture_default_str();
+  app.add_flag("--no-probe", no_probe, "Do not probe the server (throughput and TTFB only)");
+  app.add_flag("--no-checks", no_checks, "Skip the probe_off and curl_cli comparison benchmarks");
+  app.add_flag(
+      "--no-progress", [&](std::int64_t) { opt.progress = false; }, "No progress line on stderr");
+  try {
+    app.parse(static_cast<int>(ours.size()), ours.data());
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    if (code == 0) benchmark::PrintDefaultHelp();
+    return code == 0 ? 0 : 3;
+  }
+
+  std::unique_ptr<bench::Target> target;
+  sb::Run run;
+  try {
+    opt.sizes = bench::parse_size_list(sizes);
+    opt.payload = bench::parse_payload_kind(payload);
+    opt.root_on = bench::parse_root_on(root_on);
+    if (!slow_reader.empty()) opt.slow_reader = bench::parse_size(slow_reader);
+    opt.probe = !no_probe;
+    opt.checks = !no_checks && opt.probe;
+    if (!ops.empty()) {
+      std::string_view rest(ops);
+      while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        const auto id = rest.substr(0, comma);
+        if (!sb::find_op(id))
+          throw bench::Error("unknown op \"" + std::string(id) + "\"\n" + ops_help());
+        opt.ops.emplace_back(id);
+        rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+      }
+    } else {
+      for (const auto& op : sb::kOps) opt.ops.emplace_back(op.id);
+    }
+    if (!opt.spawn.empty()) {
+      target = bench::Target::spawn(bench::Command::shell(opt.spawn));
+    } else if (!opt.http.empty() || !opt.ftp.empty() || opt.pid != 0) {
+      if (opt.pid == 0) throw bench::Error("--http/--ftp need --pid, the server process to probe");
+      target = bench::Target::attach(opt.http, opt.ftp, opt.pid);
+    } else {
+      std::filesystem::path binary = opt.refserver;
+      if (binary.empty()) {
+        const auto found = bench::find_refserver(exe_dir());
+        if (!found)
+          throw bench::Error(
+              "no refserver next to streambench or on PATH: give --refserver, --spawn or "
+              "--http/--ftp/--pid");
+        binary = *found;
+      }
+      target = bench::Target::spawn_refserver(binary, opt.root_on);
+    }
+    if (!opt.root.empty()) target->root = opt.root;
+    if (!opt.name.empty()) target->name = opt.name;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "streambench: %s\n", e.what());
+    return 3;
+  }
+
+  int bench_argc = static_cast<int>(theirs.size());
+  benchmark::Initialize(&bench_argc, theirs.data());
+  if (benchmark::ReportUnrecognizedArguments(bench_argc, theirs.data())) return 3;
+  run.target = target.get();
+  run.options = opt;
+  std::fprintf(stderr, "streambench: target %s (%s), probing pid %d\n", target->name.c_str(),
+               target->description.c_str(), static_cast<int>(target->pid));
+  sb::add_context(run);
+  sb::register_benchmarks(run);
+  benchmark::RunSpecifiedBenchmarks();
+  if (opt.progress && ::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");
+  sb::print_checks(run);
+  benchmark::Shutdown();
+  return run.failures > 0 ? 1 : 0;
+}

@@ -1,0 +1,206 @@
+#include "bench/streambench/ops.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "bench/lib/error.hpp"
+#include "bench/lib/sha256.hpp"
+#include "bench/lib/size_parse.hpp"
+
+namespace streamcheck::streambench {
+namespace {
+
+using bench::Error;
+using bench::FtpClient;
+using bench::HttpClient;
+using bench::Payload;
+using bench::Transfer;
+using bench::TransferOptions;
+
+constexpr std::uint64_t kAppeBase = 1024 * 1024;
+constexpr const char* kDir = "streambench";
+
+HttpClient& http(Client& c) {
+  return *std::get<std::unique_ptr<HttpClient>>(c);
+}
+FtpClient& ftp(Client& c) {
+  return *std::get<std::unique_ptr<FtpClient>>(c);
+}
+
+std::string describe(const Transfer& t, std::string_view what) {
+  if (!t.completed()) return std::string(what) + " failed: " + t.curl_error;
+  return std::string(what) + " answered " + std::to_string(t.status);
+}
+
+// Reads `path` whole (or the range [from, to) with a range) on the protocol of `client`.
+Transfer fetch(Client& client, const std::string& path, const TransferOptions& options,
+               std::optional<std::pair<std::uint64_t, std::uint64_t>> range = std::nullopt) {
+  if (std::holds_alternative<std::unique_ptr<HttpClient>>(client)) {
+    if (range) return http(client).get_range("/" + path, range->first, range->second - 1, options);
+    return http(client).get("/" + path, options);
+  }
+  if (range) return ftp(client).rest_retr(path, range->first, options);
+  return ftp(client).retr(path, options);
+}
+
+// Puts the payload at `path` unless an object of its size is there already.
+void ensure_object(Client& client, const std::string& path, const Payload& p) {
+  if (std::holds_alternative<std::unique_ptr<HttpClient>>(client)) {
+    auto& c = http(client);
+    const auto head = c.head("/" + path);
+    if (head.status == 200 && head.header("Content-Length") == std::to_string(p.size)) return;
+    const auto put = c.put("/" + path, p);
+    if (!put.completed() || put.status >= 300)
+      throw Error("setting up /" + path + ": " + describe(put, "PUT"));
+    return;
+  }
+  auto& c = ftp(client);
+  if (c.size(path) == p.size) return;
+  const auto stor = c.stor(path, p);
+  if (!stor.completed()) throw Error("setting up " + path + ": " + describe(stor, "STOR"));
+}
+
+}  // namespace
+
+const OpInfo* find_op(std::string_view id) {
+  for (const auto& op : kOps)
+    if (op.id == id) return &op;
+  return nullptr;
+}
+
+Client make_client(const bench::Target& target, Proto proto) {
+  if (proto == Proto::http) return std::make_unique<HttpClient>(*target.http);
+  return std::make_unique<FtpClient>(*target.ftp);
+}
+
+void touch(Client& client) {
+  if (std::holds_alternative<std::unique_ptr<HttpClient>>(client)) {
+    http(client).head("/");
+  } else {
+    ftp(client).noop();
+  }
+}
+
+std::string expected_sha256(const Payload& p, std::uint64_t from) {
+  bench::PayloadStream s(p.seed, p.size, p.kind, from);
+  bench::Sha256 h;
+  std::vector<std::byte> buf(1 << 20);
+  while (const auto n = s.fill(buf)) h.update(std::span(buf).first(n));
+  return h.final_hex();
+}
+
+Plan set_up(const OpInfo& op, Client& client, std::uint64_t size, const Options& options,
+            unsigned index, std::uint64_t seed) {
+  if (op.proto == Proto::http) {
+    http(client).mkcol(std::string("/") + kDir + "/");
+    if (op.id.starts_with("http-post")) http(client).mkcol(std::string("/") + kDir + "/post/");
+  } else {
+    ftp(client).mkd(kDir);
+  }
+  const std::string size_text = bench::format_size(size);
+  Plan plan;
+  if (!op.upload) {
+    const Payload object{options.seed, size, options.payload};
+    plan.path = std::string(kDir) + "/obj-" + size_text + ".bin";
+    ensure_object(client, plan.path, object);
+    plan.expect = object;
+    if (op.id == "http-range") {
+      plan.expect_from = size / 4;
+      plan.expect.size = size - size / 4;
+    } else if (op.id == "ftp-rest") {
+      plan.expect_from = size / 2;
+    }
+    plan.bytes = plan.expect.size - plan.expect_from;
+    return plan;
+  }
+  const std::string file =
+      std::string(op.name) + "-" + size_text + "-" + std::to_string(index) + ".bin";
+  plan.path = std::string(kDir) + (op.id.starts_with("http-post") ? "/post/" : "/") + file;
+  plan.verify_path = plan.path;
+  plan.body = Payload{seed, size, options.payload};
+  plan.expect = plan.body;
+  if (op.id == "ftp-appe") {
+    const Payload head{seed, kAppeBase, options.payload};
+    const auto stor = ftp(client).stor(plan.path, head);
+    if (!stor.completed()) throw Error("setting up " + plan.path + ": " + describe(stor, "STOR"));
+    plan.body = Payload{seed, kAppeBase + size, options.payload, kAppeBase};
+    plan.expect = Payload{seed, kAppeBase + size, options.payload};
+  }
+  plan.bytes = size;
+  return plan;
+}
+
+bench::PreparedTransfer prepare(const OpInfo& op, Client& client, const Plan& plan,
+                                const TransferOptions& options) {
+  const std::string path = "/" + plan.path;
+  if (op.id == "http-get") return http(client).prepare_get(path, options);
+  if (op.id == "http-range")
+    return http(client).prepare_get_range(path, plan.expect_from, plan.expect.size - 1, options);
+  if (op.id == "http-put" || op.id == "http-put-chunked")
+    return http(client).prepare_put(path, plan.body, op.id == "http-put-chunked", options);
+  if (op.id == "http-post" || op.id == "http-post-chunked") {
+    const auto slash = plan.path.rfind('/');
+    return http(client).prepare_post_multipart("/" + plan.path.substr(0, slash + 1),
+                                               {{"file", plan.path.substr(slash + 1), plan.body}},
+                                               op.id == "http-post-chunked", options);
+  }
+  if (op.id == "ftp-retr") return ftp(client).prepare_retr(plan.path, options);
+  if (op.id == "ftp-rest")
+    return ftp(client).prepare_rest_retr(plan.path, plan.expect_from, options);
+  if (op.id == "ftp-stor") return ftp(client).prepare_stor(plan.path, plan.body, options);
+  if (op.id == "ftp-appe") return ftp(client).prepare_appe(plan.path, plan.body, options);
+  throw Error("unknown op " + std::string(op.id));
+}
+
+std::string verify(const OpInfo& op, Client& client, const Plan& plan, const Transfer& transfer) {
+  if (!transfer.completed()) return describe(transfer, std::string(op.id));
+  if (!op.upload && transfer.body_bytes != plan.expect.size - plan.expect_from) {
+    return "/" + plan.path + ": got " + std::to_string(transfer.body_bytes) + " bytes, want " +
+           std::to_string(plan.expect.size - plan.expect_from);
+  }
+  if (op.proto == Proto::http && transfer.status >= 300)
+    return describe(transfer, std::string(op.id)) + " " + transfer.response_text.substr(0, 200);
+  const std::uint64_t want_bytes = plan.expect.size - plan.expect_from;
+  const auto want = expected_sha256(plan.expect, plan.expect_from);
+  Transfer got = transfer;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> range;
+  if (plan.expect_from > 0) range = std::pair(plan.expect_from, plan.expect.size);
+  const std::string path = op.upload ? plan.verify_path : plan.path;
+  if (op.upload || transfer.sha256.empty()) {  // read it (again) with the hash on
+    got = fetch(client, path, {}, range);
+    if (!got.completed() || (op.proto == Proto::http && got.status >= 300))
+      return "reading it back: " + describe(got, "download");
+  }
+  if (got.body_bytes == want_bytes && got.sha256 == want) return "";
+  // Find where the bytes first differ: read it again, comparing as the bytes come.
+  bench::PayloadStream expected(plan.expect.seed, plan.expect.size, plan.expect.kind,
+                                plan.expect_from);
+  std::optional<std::uint64_t> first_diff;
+  std::uint64_t offset = plan.expect_from;
+  std::vector<std::byte> buf;
+  TransferOptions compare;
+  compare.on_data = [&](std::span<const std::byte> piece) {
+    if (first_diff) return;
+    buf.resize(piece.size());
+    const auto n = expected.fill(buf);
+    const auto common = std::min(n, piece.size());
+    const auto mismatch =
+        std::mismatch(piece.begin(), piece.begin() + static_cast<long>(common), buf.begin());
+    if (mismatch.first != piece.begin() + static_cast<long>(common) || n < piece.size()) {
+      first_diff = offset + static_cast<std::uint64_t>(mismatch.first - piece.begin());
+    }
+    offset += piece.size();
+  };
+  const auto again = fetch(client, path, compare, range);
+  std::string where = "/" + path + ": ";
+  if (first_diff) return where + "bytes differ from offset " + std::to_string(*first_diff);
+  if (again.body_bytes != want_bytes) {
+    return where + "got " + std::to_string(again.body_bytes) + " bytes, want " +
+           std::to_string(want_bytes) + " (the first " + std::to_string(again.body_bytes) +
+           " match)";
+  }
+  return where + "SHA-256 differs on the first read (" + std::to_string(got.body_bytes) +
+         " bytes) but not on a second: the object changed or the read was torn";
+}
+
+}  // namespace streamcheck::streambench

@@ -1,0 +1,83 @@
+// The operations streambench measures, one function per operation: set up what it
+// needs (untimed), prepare its transfer on a client, and say what must come back.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "bench/lib/ftp_client.hpp"
+#include "bench/lib/http_client.hpp"
+#include "bench/lib/target.hpp"
+#include "bench/streambench/options.hpp"
+
+namespace streamcheck::streambench {
+
+enum class Proto { http, ftp };
+
+struct OpInfo {
+  std::string_view id;  // as --ops spells it: "http-get"
+  Proto proto;
+  std::string_view name;  // in benchmark names: "get"
+  bool upload;
+  std::string_view help;
+};
+
+inline constexpr std::array<OpInfo, 10> kOps = {{
+    {"http-get", Proto::http, "get", false, "GET of the whole object"},
+    {"http-range", Proto::http, "range", false, "GET of the middle half (Range, 206)"},
+    {"http-put", Proto::http, "put", true, "PUT with Content-Length"},
+    {"http-put-chunked", Proto::http, "put-chunked", true, "PUT chunked, no length"},
+    {"http-post", Proto::http, "post", true, "POST multipart/form-data, part size known"},
+    {"http-post-chunked", Proto::http, "post-chunked", true, "POST multipart, chunked"},
+    {"ftp-retr", Proto::ftp, "retr", false, "RETR of the whole file"},
+    {"ftp-stor", Proto::ftp, "stor", true, "STOR (no size announced)"},
+    {"ftp-appe", Proto::ftp, "appe", true, "APPE of SIZE bytes onto a 1 MiB file"},
+    {"ftp-rest", Proto::ftp, "rest", false, "REST SIZE/2 then RETR of the second half"},
+}};
+
+// The op with this id; nullptr when unknown.
+const OpInfo* find_op(std::string_view id);
+
+using Client = std::variant<std::unique_ptr<bench::HttpClient>, std::unique_ptr<bench::FtpClient>>;
+
+// One client of the op's protocol on the target.
+Client make_client(const bench::Target& target, Proto proto);
+// A cheap request that opens (or keeps) the session: HEAD / or NOOP.
+void touch(Client& client);
+
+// What one transfer of an op is.
+struct Plan {
+  std::string path;               // the object it moves
+  bench::Payload body;            // uploads: what goes up
+  std::uint64_t bytes = 0;        // payload bytes it moves
+  bench::Payload expect;          // what a GET/RETR of `verify_path` must give back...
+  std::uint64_t expect_from = 0;  // ...from this offset of `expect` on
+  std::string verify_path;        // uploads: the object to read back; empty for downloads
+};
+
+// Makes the objects the op needs and returns the plan of transfer number `index` of a
+// batch (uploads go to one object per index). `seed` varies between uploads so a stale
+// object cannot pass for a new one. Throws bench::Error when the set-up fails.
+Plan set_up(const OpInfo& op, Client& client, std::uint64_t size, const Options& options,
+            unsigned index, std::uint64_t seed);
+
+// The transfer of `plan` on `client`, not yet run.
+bench::PreparedTransfer prepare(const OpInfo& op, Client& client, const Plan& plan,
+                                const bench::TransferOptions& options);
+
+// Reads the plan's object back (the verify path for uploads) and checks it. Returns ""
+// when it is whole, else where and how it differs ("bytes differ from offset 1234",
+// "got 100 bytes, want 200", "GET answered 404").
+std::string verify(const OpInfo& op, Client& client, const Plan& plan,
+                   const bench::Transfer& transfer);
+
+// SHA-256 of payload `p` from `from` to its end.
+std::string expected_sha256(const bench::Payload& p, std::uint64_t from);
+
+}  // namespace streamcheck::streambench

@@ -1,0 +1,37 @@
+// streambench's own command-line options (Google Benchmark's --benchmark_* flags are
+// passed on to it untouched).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/lib/payload.hpp"
+#include "bench/lib/target.hpp"
+
+namespace streamcheck::streambench {
+
+struct Options {
+  // Target: spawn a command, attach to a running server, or (neither) spawn the refserver.
+  std::string spawn;
+  std::string http;
+  std::string ftp;
+  int pid = 0;
+  std::string root;  // the store root of an attached or spawned server, when known
+  std::string name;  // the target's name in benchmark names (default: from the target)
+  bench::RootOn root_on = bench::RootOn::disk;
+  std::string refserver;  // the refserver binary (default: found next to streambench)
+
+  std::vector<std::uint64_t> sizes;  // default 16 MiB and 256 MiB
+  std::vector<std::string> ops;      // default: every op the target supports
+  unsigned concurrency = 1;
+  std::optional<std::uint64_t> slow_reader;  // bytes/s for downloads
+  bench::PayloadKind payload = bench::PayloadKind::random;
+  std::uint64_t seed = 1;
+  bool probe = true;
+  bool checks = true;  // probe on/off and client vs curl CLI, for the first size
+  bool progress = true;
+};
+
+}  // namespace streamcheck::streambench

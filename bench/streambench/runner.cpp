@@ -1,0 +1,356 @@
+#include "bench/streambench/runner.hpp"
+
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <benchmark/benchmark.h>
+#include <linux/magic.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "bench/lib/boost_process.hpp"
+
+#include "bench/lib/error.hpp"
+#include "bench/lib/probe.hpp"
+#include "bench/lib/raw_client.hpp"
+#include "bench/lib/size_parse.hpp"
+#include "bench/streambench/ops.hpp"
+
+namespace streamcheck::streambench {
+namespace {
+
+namespace bp = boost::process;
+using bench::Measurement;
+using bench::Probe;
+using bench::Transfer;
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+std::uint64_t next_seed(const Options& o) {
+  static std::uint64_t uploads = 0;
+  return o.seed * 1000003 + ++uploads;  // each upload its own content
+}
+
+std::string proto_name(Proto p) {
+  return p == Proto::http ? "http" : "ftp";
+}
+
+std::string bench_name(const Run& run, const OpInfo& op, std::uint64_t size) {
+  std::string name = run.target->name + "/" + proto_name(op.proto) + "/" + std::string(op.name) +
+                     "/" + bench::format_size(size);
+  if (run.options.concurrency > 1) name += "/c" + std::to_string(run.options.concurrency);
+  if (run.options.slow_reader && !op.upload) name += "/slow";
+  return name;
+}
+
+void progress(const Run& run, const std::string& name, const Transfer& t) {
+  if (!run.options.progress || !::isatty(STDERR_FILENO)) return;
+  const double mb = static_cast<double>(t.body_bytes) / 1e6;
+  std::fprintf(stderr, "\r\033[K  %s: %.1f MB in %.3f s (%.0f MB/s)%s", name.c_str(), mb, t.seconds,
+               t.seconds > 0 ? mb / t.seconds : 0.0, t.completed() ? "" : " FAILED");
+  std::fflush(stderr);
+}
+
+void fail(benchmark::State& state, Run& run, const std::string& name, const std::string& why) {
+  ++run.failures;
+  std::fprintf(stderr, "%s%s: %s\n", ::isatty(STDERR_FILENO) ? "\r\033[K" : "", name.c_str(),
+               why.c_str());
+  state.SkipWithError(why.c_str());
+}
+
+struct Sums {
+  double ttfb_us = 0;
+  double first_byte_read_kib = 0;
+  double rss_peak_kib = 0;
+  double copies = 0;
+  double fd_delta = 0;
+  double deleted_open = 0;
+  double cpu_ms_per_gib = 0;
+  double samples = 0;
+  std::uint64_t bytes = 0;
+  double seconds = 0;
+  int iterations = 0;
+};
+
+void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t size,
+            bool with_probe, const std::string& name) {
+  const auto& opt = run.options;
+  const unsigned n = std::max(1u, opt.concurrency);
+  Sums sums;
+  try {
+    std::vector<Client> clients;
+    for (unsigned i = 0; i < n; ++i) clients.push_back(make_client(*run.target, op.proto));
+    std::optional<Probe> probe;
+    if (with_probe) probe.emplace(run.target->pid);
+    for (auto _ : state) {
+      std::vector<Plan> plans;
+      for (unsigned i = 0; i < n; ++i)
+        plans.push_back(set_up(op, clients[i], size, opt, i, next_seed(opt)));
+      for (auto& c : clients) touch(c);  // sessions open before the measurement
+      bench::TransferOptions topt;
+      topt.hash = false;  // the bytes are checked by verify(), in an untimed read
+      if (!op.upload && opt.slow_reader) topt.max_bytes_per_second = opt.slow_reader;
+      std::optional<bench::proc::IoCounters> at_first_byte;
+      std::vector<bench::PreparedTransfer> batch;
+      for (unsigned i = 0; i < n; ++i) {
+        auto o = topt;
+        if (i == 0 && probe && !op.upload)
+          o.on_first_byte = [&] { at_first_byte = probe->io_now(); };
+        batch.push_back(prepare(op, clients[i], plans[i], o));
+      }
+      if (probe) probe->begin();
+      std::vector<Transfer> results;
+      if (n == 1) {
+        results.push_back(bench::run(std::move(batch.front())));
+      } else {
+        results = bench::run_concurrently(std::move(batch));
+      }
+      for (auto& c : clients) touch(c);  // settle, on the same sessions
+      Measurement m;
+      if (probe) m = probe->end();
+      double seconds = 0;
+      for (const auto& t : results) seconds = std::max(seconds, t.seconds);
+      state.SetIterationTime(seconds);
+      sums.seconds += seconds;
+      progress(run, name, results.front());
+      for (unsigned i = 0; i < n; ++i) {
+        if (auto why = verify(op, clients[i], plans[i], results[i]); !why.empty()) {
+          fail(state, run, name, why);
+          return;
+        }
+      }
+      std::uint64_t bytes = 0;
+      for (unsigned i = 0; i < n; ++i) {
+        bytes += plans[i].bytes;
+        const auto& t = results[i];
+        sums.ttfb_us += 1e6 * (op.upload ? t.first_send_seconds : t.ttfb_seconds) / n;
+      }
+      sums.bytes += bytes;
+      ++sums.iterations;
+      if (probe) {
+        if (at_first_byte)
+          sums.first_byte_read_kib += static_cast<double>(at_first_byte->rchar) / 1024;
+        sums.rss_peak_kib += static_cast<double>(m.peak_growth_kib());
+        const auto moved = op.upload ? m.io.wchar : m.io.rchar;
+        sums.copies +=
+            static_cast<double>(moved) / static_cast<double>(std::max<std::uint64_t>(1, bytes));
+        sums.fd_delta += static_cast<double>(m.fd_delta());
+        sums.deleted_open += static_cast<double>(m.deleted_open());
+        sums.cpu_ms_per_gib += static_cast<double>(m.cpu_ms) / (static_cast<double>(bytes) / kGiB);
+        sums.samples += static_cast<double>(m.samples);
+        for (const auto& f : m.new_fds)
+          std::fprintf(stderr, "%s: new descriptor in pid %d: fd %d -> %s\n", name.c_str(),
+                       static_cast<int>(f.pid), f.fd.fd, f.fd.target.c_str());
+      }
+    }
+  } catch (const std::exception& e) {
+    fail(state, run, name, e.what());
+    return;
+  }
+  if (sums.iterations == 0) return;
+  const double k = sums.iterations;
+  state.SetBytesProcessed(static_cast<std::int64_t>(sums.bytes));
+  state.counters["ttfb_us"] = sums.ttfb_us / k;
+  state.counters["sha256_ok"] = 1;
+  state.counters["harness_rss_kib"] = static_cast<double>(bench::own_peak_rss_kib());
+  if (with_probe) {
+    state.counters["first_byte_read_kib"] = sums.first_byte_read_kib / k;
+    state.counters["rss_peak_kib"] = sums.rss_peak_kib / k;
+    state.counters["copies"] = sums.copies / k;
+    state.counters["fd_delta"] = sums.fd_delta / k;
+    state.counters["deleted_open"] = sums.deleted_open / k;
+    state.counters["cpu_ms_per_gib"] = sums.cpu_ms_per_gib / k;
+    state.counters["probe_samples"] = sums.samples / k;
+  }
+  if (sums.seconds > 0)
+    run.throughput[name].push_back(static_cast<double>(sums.bytes) / sums.seconds);
+}
+
+// GET of the same object by the curl command-line tool to /dev/null, timed by curl.
+void run_curl_cli(benchmark::State& state, Run& run, std::uint64_t size, const std::string& name) {
+  const auto& get = *find_op("http-get");
+  try {
+    auto client = make_client(*run.target, Proto::http);
+    const auto plan = set_up(get, client, size, run.options, 0, 0);
+    const auto exe = bp::search_path("curl");
+    if (exe.empty()) throw bench::Error("curl is not installed");
+    const auto& url = *run.target->http;
+    const std::string target_url = url.scheme + "://" + url.authority() + "/" + plan.path;
+    std::uint64_t total = 0;
+    double total_seconds = 0;
+    for (auto _ : state) {
+      bp::ipstream out;
+      bp::opstream in;
+      bp::child child(exe,
+                      bp::args({"-s", "-K", "-", "-o", "/dev/null", "-w",
+                                "%{time_total} %{size_download} %{http_code}", target_url}),
+                      bp::std_out > out, bp::std_in<in, bp::std_err> bp::null);
+      if (url.has_userinfo) in << "user = \"" << url.user << ":" << url.password << "\"\n";
+      in.flush();
+      in.pipe().close();
+      double seconds = 0;
+      std::uint64_t bytes = 0;
+      int code = 0;
+      out >> seconds >> bytes >> code;
+      child.wait();
+      if (code != 200 || bytes != size) {
+        fail(state, run, name,
+             "curl got HTTP " + std::to_string(code) + " and " + std::to_string(bytes) + " bytes");
+        return;
+      }
+      state.SetIterationTime(seconds);
+      total += bytes;
+      total_seconds += seconds;
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(total));
+    if (total_seconds > 0)
+      run.throughput[name].push_back(static_cast<double>(total) / total_seconds);
+  } catch (const std::exception& e) {
+    fail(state, run, name, e.what());
+  }
+}
+
+std::string fs_type(const std::string& path) {
+  struct statfs st {};
+  if (::statfs(path.c_str(), &st) != 0) return "unknown";
+  switch (static_cast<unsigned long>(st.f_type)) {
+    case TMPFS_MAGIC:
+      return "tmpfs";
+    case EXT4_SUPER_MAGIC:
+      return "ext4";
+    case XFS_SUPER_MAGIC:
+      return "xfs";
+    case BTRFS_SUPER_MAGIC:
+      return "btrfs";
+    case OVERLAYFS_SUPER_MAGIC:
+      return "overlayfs";
+    default:
+      break;
+  }
+  char hex[32];
+  std::snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(st.f_type));
+  return hex;
+}
+
+std::string server_version(const bench::Target& t) {
+  std::string out;
+  try {
+    if (t.http) {
+      bench::HttpClient c(*t.http);
+      const auto head = c.head("/");
+      if (!head.header("Server").empty()) out = "http: " + head.header("Server");
+    }
+    if (t.ftp) {
+      bench::RawConnection conn(t.ftp->host, t.ftp->port);
+      if (auto line = conn.read_line(std::chrono::seconds(5)))
+        out += (out.empty() ? "" : "; ") + std::string("ftp: ") + *line;
+    }
+  } catch (const std::exception& e) {
+    out += (out.empty() ? "" : "; ") + std::string("unknown (") + e.what() + ")";
+  }
+  return out.empty() ? "unknown" : out;
+}
+
+}  // namespace
+
+void register_benchmarks(Run& run) {
+  const auto& opt = run.options;
+  std::vector<const OpInfo*> ops;
+  for (const auto& id : opt.ops) {
+    const auto* op = find_op(id);
+    if (op->proto == Proto::ftp && !run.target->has_ftp()) {
+      std::fprintf(stderr, "streambench: skipping %s: target %s has no FTP URL\n", op->id.data(),
+                   run.target->name.c_str());
+      continue;
+    }
+    if (op->proto == Proto::http && !run.target->has_http()) {
+      std::fprintf(stderr, "streambench: skipping %s: target %s has no HTTP URL\n", op->id.data(),
+                   run.target->name.c_str());
+      continue;
+    }
+    ops.push_back(op);
+  }
+  const auto add = [](const std::string& name, auto fn) {
+    benchmark::RegisterBenchmark(name.c_str(), fn)
+        ->UseManualTime()
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+  };
+  // The checks run on the largest size, where fixed costs (the pause at the first byte
+  // for P3, the probe's begin and end) weigh least.
+  const auto largest = *std::max_element(opt.sizes.begin(), opt.sizes.end());
+  for (const auto size : opt.sizes) {
+    for (const auto* op : ops) {
+      const auto name = bench_name(run, *op, size);
+      add(name, [&run, op, size, name](benchmark::State& s) {
+        run_op(s, run, *op, size, run.options.probe, name);
+      });
+      if (op->id == "http-get" && size == largest && opt.checks) {
+        const auto off = name + "/probe_off";
+        add(off,
+            [&run, op, size, off](benchmark::State& s) { run_op(s, run, *op, size, false, off); });
+        const auto cli = name + "/curl_cli";
+        add(cli, [&run, size, cli](benchmark::State& s) { run_curl_cli(s, run, size, cli); });
+      }
+    }
+  }
+}
+
+void add_context(Run& run) {
+  const auto& t = *run.target;
+  benchmark::AddCustomContext("target", t.name);
+  benchmark::AddCustomContext("target_command", t.description);
+  benchmark::AddCustomContext("server_version", server_version(t));
+  utsname u{};
+  if (::uname(&u) == 0)
+    benchmark::AddCustomContext("kernel", std::string(u.sysname) + " " + u.release);
+  benchmark::AddCustomContext("root", t.root ? t.root->string() : "unknown");
+  benchmark::AddCustomContext("root_fs", t.root ? fs_type(t.root->string()) : "unknown");
+  benchmark::AddCustomContext("payload",
+                              bench::describe_payload(run.options.seed, run.options.payload));
+  benchmark::AddCustomContext("concurrency", std::to_string(run.options.concurrency));
+  if (run.options.slow_reader)
+    benchmark::AddCustomContext("slow_reader_bytes_per_second",
+                                std::to_string(*run.options.slow_reader));
+  benchmark::AddCustomContext(
+      "probe", run.options.probe
+                   ? "tree of pid " + std::to_string(t.pid) +
+                         ", VmHWM reset + VmRSS sampler every 5 ms; copies from rchar "
+                         "(downloads) / wchar (uploads)"
+                   : "off");
+}
+
+void print_checks(const Run& run) {
+  const auto find = [&](const std::string& name) -> std::optional<double> {
+    const auto it = run.throughput.find(name);
+    if (it == run.throughput.end() || it->second.empty()) return std::nullopt;
+    auto v = it->second;  // the median of the repetitions
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  for (const auto& [name, runs] : run.throughput) {
+    if (!name.ends_with("/probe_off")) continue;
+    const double off = *find(name);
+    const auto base = name.substr(0, name.size() - std::string_view("/probe_off").size());
+    if (const auto on = find(base)) {
+      std::fprintf(stderr,
+                   "probe cost: %s at %.0f MB/s with the probe, %.0f MB/s without: %.1f%% apart "
+                   "(goal < 5%%)\n",
+                   base.c_str(), *on / 1e6, off / 1e6, 100.0 * std::abs(off - *on) / off);
+    }
+    if (const auto cli = find(base + "/curl_cli")) {
+      std::fprintf(stderr,
+                   "client check: %s at %.0f MB/s (no probe), curl to /dev/null %.0f MB/s: "
+                   "%.2fx (goal >= 1.0x)\n",
+                   base.c_str(), off / 1e6, *cli / 1e6, off / *cli);
+    }
+  }
+}
+
+}  // namespace streamcheck::streambench

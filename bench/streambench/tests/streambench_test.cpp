@@ -1,0 +1,140 @@
+// streambench end to end: the binary against the refserver it spawns by default, its
+// Google Benchmark JSON parsed and every counter checked for plausibility.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "bench/streambench/tests/run_command.hpp"
+
+namespace streamcheck::streambench {
+namespace {
+
+using nlohmann::json;
+using testing::run_command;
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {}
+  ~TempFile() { std::filesystem::remove(path_); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
+  TempFile out("streambench-test.json");
+  const auto ran =
+      run_command(STREAMBENCH_BINARY,
+                  {"--root-on", "tmpfs", "--sizes", "16MiB", "--no-progress",
+                   "--benchmark_out=" + out.path().string(), "--benchmark_out_format=json"});
+  ASSERT_EQ(ran.status, 0) << ran.err << ran.out;
+  std::ifstream f(out.path());
+  const auto doc = json::parse(f);
+  const auto& context = doc.at("context");
+  EXPECT_EQ(context.at("target"), "refserver");
+  EXPECT_EQ(context.at("root_fs"), "tmpfs");
+  EXPECT_NE(context.at("server_version").get<std::string>().find("refserver"), std::string::npos);
+  EXPECT_TRUE(context.contains("kernel"));
+
+  std::set<std::string> seen;
+  for (const auto& b : doc.at("benchmarks")) {
+    const std::string name = b.at("name");
+    SCOPED_TRACE(name);
+    EXPECT_FALSE(b.value("error_occurred", false)) << b.value("error_message", "");
+    if (name.find("/curl_cli") != std::string::npos) continue;
+    EXPECT_GT(b.at("bytes_per_second").get<double>(), 1e6);
+    EXPECT_EQ(b.at("sha256_ok").get<double>(), 1);
+    EXPECT_GT(b.at("ttfb_us").get<double>(), 0);
+    EXPECT_GT(b.at("harness_rss_kib").get<double>(), 0);
+    EXPECT_LT(b.at("harness_rss_kib").get<double>(), 256 * 1024);  // flat: not the payload
+    if (name.find("/probe_off") != std::string::npos) {
+      EXPECT_FALSE(b.contains("copies"));
+      continue;
+    }
+    seen.insert(name.substr(0, name.find("/16MiB")));
+    for (const char* counter : {"first_byte_read_kib", "rss_peak_kib", "copies", "fd_delta",
+                                "deleted_open", "cpu_ms_per_gib"}) {
+      EXPECT_TRUE(b.contains(counter)) << counter;
+    }
+    EXPECT_GE(b.at("copies").get<double>(), 0.5);
+    EXPECT_LE(b.at("copies").get<double>(), 1.5);
+    EXPECT_EQ(b.at("fd_delta").get<double>(), 0);
+    EXPECT_EQ(b.at("deleted_open").get<double>(), 0);
+    EXPECT_LT(b.at("rss_peak_kib").get<double>(), 8 * 1024);  // flat memory on 16 MiB
+    EXPECT_GE(b.at("cpu_ms_per_gib").get<double>(), 0);
+    EXPECT_LT(b.at("first_byte_read_kib").get<double>(), 8 * 1024);  // half the object
+  }
+  for (const char* op :
+       {"refserver/http/get", "refserver/http/range", "refserver/http/put",
+        "refserver/http/put-chunked", "refserver/http/post", "refserver/http/post-chunked"}) {
+    EXPECT_TRUE(seen.count(op)) << op;
+  }
+  if (ran.err.find("has no FTP URL") == std::string::npos) {
+    for (const char* op :
+         {"refserver/ftp/retr", "refserver/ftp/stor", "refserver/ftp/appe", "refserver/ftp/rest"}) {
+      EXPECT_TRUE(seen.count(op)) << op;
+    }
+  }
+  EXPECT_NE(ran.err.find("probe cost:"), std::string::npos) << ran.err;
+  EXPECT_NE(ran.err.find("client check:"), std::string::npos) << ran.err;
+}
+
+TEST(Streambench, FilterOpsAndSizesAreHonoured) {
+  TempFile out("streambench-filter.json");
+  const auto ran = run_command(
+      STREAMBENCH_BINARY,
+      {"--root-on", "tmpfs", "--sizes", "1MiB", "--ops", "http-put", "--no-checks", "--payload",
+       "adversarial", "--benchmark_out=" + out.path().string(), "--benchmark_out_format=json"});
+  ASSERT_EQ(ran.status, 0) << ran.err;
+  std::ifstream f(out.path());
+  const auto doc = json::parse(f);
+  ASSERT_EQ(doc.at("benchmarks").size(), 1u);
+  EXPECT_EQ(doc["benchmarks"][0]["name"].get<std::string>().rfind("refserver/http/put/1MiB", 0),
+            0u);
+  EXPECT_EQ(doc["context"]["payload"], "adversarial:seed=1");
+}
+
+TEST(Streambench, RejectsBadFlagsWithUsageStatus) {
+  EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--sizes", "12XB"}).status, 3);
+  EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--ops", "http-teleport"}).status, 3);
+  EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--http", "http://127.0.0.1:1/"}).status, 3);
+  EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--benchmark_nonsense"}).status, 3);
+}
+
+TEST(Streambench, HelpDocumentsEveryFlagAndCounter) {
+  const auto ran = run_command(STREAMBENCH_BINARY, {"--help"});
+  EXPECT_EQ(ran.status, 0);
+  for (const char* word : {"--spawn",
+                           "--http",
+                           "--ftp",
+                           "--pid",
+                           "--sizes",
+                           "--ops",
+                           "--concurrency",
+                           "--slow-reader",
+                           "--payload",
+                           "--root-on",
+                           "bytes_per_second",
+                           "ttfb_us",
+                           "first_byte_read_kib",
+                           "rss_peak_kib",
+                           "copies",
+                           "fd_delta",
+                           "deleted_open",
+                           "sha256_ok",
+                           "cpu_ms_per_gib",
+                           "ftp-rest",
+                           "http-post-chunked",
+                           "benchmark_filter",
+                           "streambench fds"}) {
+    EXPECT_NE(ran.out.find(word), std::string::npos) << word;
+  }
+}
+
+}  // namespace
+}  // namespace streamcheck::streambench

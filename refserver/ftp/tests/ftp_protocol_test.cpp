@@ -1,0 +1,217 @@
+// The FTP front end's exact replies, over a raw control connection to the spawned
+// refserver: login, data connection setup, RFC 3659 facts, ABOR mid-transfer, and
+// hostile input (RFC 2577 address checks, over-long lines, traversal, login limits).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "bench/lib/ftp_control.hpp"
+#include "bench/lib/http_client.hpp"
+#include "bench/lib/payload.hpp"
+#include "refserver/testing/spawned_refserver.hpp"
+
+namespace streamcheck {
+namespace {
+
+using bench::FtpControl;
+using namespace std::chrono_literals;
+using Server = testing::SpawnedRefserver;
+constexpr uint64_t MiB = 1024 * 1024;
+
+class FtpProtocol : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new Server({"--idle-timeout", "2", "--max-connections", "6"});
+    bench::HttpClient http(server_->http());
+    ASSERT_EQ(http.put("/big.bin", {1, 64 * MiB, bench::PayloadKind::random}).status, 201);
+    ASSERT_EQ(http.put("/small.txt", {2, 1000, bench::PayloadKind::random}).status, 201);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  std::unique_ptr<FtpControl> connect() {
+    auto c = std::make_unique<FtpControl>("127.0.0.1", server_->ftp().port);
+    EXPECT_EQ(c->read_reply().code, 220);
+    return c;
+  }
+  std::unique_ptr<FtpControl> logged_in() {
+    auto c = connect();
+    EXPECT_TRUE(c->login(Server::kUser, Server::kPassword));
+    EXPECT_EQ(c->command("TYPE I").code, 200);
+    return c;
+  }
+  static Server* server_;
+};
+Server* FtpProtocol::server_ = nullptr;
+
+TEST_F(FtpProtocol, Rfc959LoginSequence) {
+  auto c = connect();
+  EXPECT_EQ(c->command("PWD").code, 530);     // before login
+  EXPECT_EQ(c->command("PASS x").code, 503);  // PASS before USER
+  EXPECT_EQ(c->command("USER tester").code, 331);
+  EXPECT_EQ(c->command("PASS wrong").code, 530);  // after a delay
+  EXPECT_EQ(c->command("RETR big.bin").code, 530);
+  EXPECT_EQ(c->command("USER tester").code, 331);
+  EXPECT_EQ(c->command(std::string("PASS ") + Server::kPassword).code, 230);
+  auto pwd = c->command("PWD");
+  EXPECT_EQ(pwd.code, 257);
+  EXPECT_NE(pwd.text.find("\"/\""), std::string::npos) << pwd.text;
+  EXPECT_EQ(c->command("ACCT x").code, 502);
+  EXPECT_EQ(c->command("SYST").code, 215);
+  EXPECT_EQ(c->command("XYZZ").code, 500);
+  EXPECT_EQ(c->command("RETR").code, 501);  // argument missing
+  EXPECT_EQ(c->command("QUIT").code, 221);
+  EXPECT_TRUE(c->connection().wait_closed(5s));
+}
+
+TEST_F(FtpProtocol, Rfc2577ThreeFailedLoginsClose) {
+  auto c = connect();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(c->command("USER tester").code, 331);
+    EXPECT_EQ(c->command("PASS bad").code, 530);
+  }
+  EXPECT_EQ(c->command("USER tester").code, 331);
+  EXPECT_EQ(c->command("PASS bad").code, 421);
+  EXPECT_TRUE(c->connection().wait_closed(5s));
+}
+
+TEST_F(FtpProtocol, Rfc959PasvAndRfc2428Epsv) {
+  auto c = logged_in();
+  auto pasv = c->command("PASV");
+  EXPECT_EQ(pasv.code, 227);
+  EXPECT_NE(pasv.text.find("(127,0,0,1,"), std::string::npos) << pasv.text;
+  EXPECT_EQ(c->command("EPSV").code, 229);
+  EXPECT_EQ(c->command("EPSV 1").code, 229);
+  EXPECT_EQ(c->command("EPSV 7").code, 522);
+  EXPECT_EQ(c->command("EPSV ALL").code, 200);
+  EXPECT_EQ(c->command("PASV").code, 503);  // RFC 2428 §4: only EPSV after EPSV ALL
+  EXPECT_EQ(c->command("PORT 127,0,0,1,200,1").code, 503);
+}
+
+TEST_F(FtpProtocol, Rfc3659SizeMdtmRestMlst) {
+  auto c = logged_in();
+  EXPECT_EQ(c->command("SIZE small.txt").text, "213 1000");
+  EXPECT_EQ(c->command("SIZE nope.txt").code, 550);
+  auto mdtm = c->command("MDTM small.txt");
+  EXPECT_EQ(mdtm.code, 213);
+  EXPECT_EQ(mdtm.text.size(), 4u + 14u) << mdtm.text;  // "213 YYYYMMDDHHMMSS"
+  auto mlst = c->command("MLST small.txt");
+  EXPECT_EQ(mlst.code, 250);
+  EXPECT_NE(mlst.text.find("type=file;size=1000;"), std::string::npos) << mlst.text;
+  EXPECT_EQ(c->command("REST 900").code, 350);
+  auto data = c->open_passive();
+  EXPECT_EQ(c->command("RETR small.txt").code, 150);
+  EXPECT_TRUE(data->wait_closed(5s));
+  EXPECT_EQ(c->read_reply().code, 226);
+  EXPECT_EQ(c->command("REST 5000").code, 350);
+  auto data2 = c->open_passive();
+  EXPECT_EQ(c->command("RETR small.txt").code, 554);  // past the end
+  EXPECT_EQ(c->command("REST x").code, 501);
+  EXPECT_EQ(c->command("TYPE A").code, 200);
+  EXPECT_EQ(c->command("SIZE small.txt").code, 550);  // not offered in ASCII
+  EXPECT_EQ(c->command("TYPE E").code, 504);
+  EXPECT_EQ(c->command("MODE B").code, 504);
+  EXPECT_EQ(c->command("STRU R").code, 504);
+  EXPECT_EQ(c->command("ALLO 100").code, 202);
+}
+
+TEST_F(FtpProtocol, Rfc959AborDuringRetr) {
+  auto c = logged_in();
+  auto data = c->open_passive();
+  EXPECT_EQ(c->command("RETR big.bin").code, 150);
+  // Read nothing: the socket buffers fill and the server is mid-transfer.
+  std::this_thread::sleep_for(100ms);
+  // Clients send Telnet IP and Synch before ABOR (RFC 959 §4.1.3).
+  c->send_raw(
+      "\xff\xf4\xff\xf2"
+      "ABOR\r\n");
+  EXPECT_EQ(c->read_reply().code, 426);
+  EXPECT_EQ(c->read_reply().code, 226);
+  EXPECT_EQ(c->command("NOOP").code, 200);  // the session goes on
+  EXPECT_EQ(c->command("ABOR").code, 225);  // nothing to abort now
+}
+
+TEST_F(FtpProtocol, Rfc959AborDuringStorKeepsOldVersion) {
+  auto c = logged_in();
+  auto data = c->open_passive();
+  EXPECT_EQ(c->command("STOR small.txt").code, 150);
+  data->send(std::string(2 * MiB, 'x'));
+  for (int i = 0; i < 100 && std::filesystem::is_empty(server_->root() / ".staging"); ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(c->command("ABOR").code, 426);
+  EXPECT_EQ(c->read_reply().code, 226);
+  EXPECT_TRUE(server_->wait_staging_empty()) << server_->staging_listing();
+  EXPECT_EQ(c->command("SIZE small.txt").text, "213 1000");
+  // A reset data connection aborts the same way.
+  auto data2 = c->open_passive();
+  EXPECT_EQ(c->command("STOR small.txt").code, 150);
+  data2->send(std::string(MiB, 'y'));
+  data2->reset();
+  EXPECT_EQ(c->read_reply().code, 426);
+  EXPECT_TRUE(server_->wait_staging_empty()) << server_->staging_listing();
+  EXPECT_EQ(c->command("SIZE small.txt").text, "213 1000");
+}
+
+TEST_F(FtpProtocol, Rfc2577PassiveConnectionFromAnotherAddressIsRefused) {
+  auto c = logged_in();
+  auto stolen = c->open_passive("127.0.0.2");
+  EXPECT_EQ(c->command("RETR small.txt").code, 150);
+  auto reply = c->read_reply();
+  EXPECT_EQ(reply.code, 425) << reply.text;
+  EXPECT_TRUE(stolen->wait_closed(5s));
+  EXPECT_EQ(c->command("NOOP").code, 200);
+}
+
+TEST_F(FtpProtocol, Rfc2577PortBounceIsRefused) {
+  auto c = logged_in();
+  EXPECT_EQ(c->command("PORT 127,0,0,2,200,1").code, 504);  // another address
+  EXPECT_EQ(c->command("PORT 127,0,0,1,0,80").code, 504);   // a privileged port
+  EXPECT_EQ(c->command("EPRT |1|127.0.0.2|51000|").code, 504);
+  EXPECT_EQ(c->command("PORT 1,2,3").code, 501);
+  EXPECT_EQ(c->command("RETR small.txt").code, 425);  // no data connection set up
+}
+
+TEST_F(FtpProtocol, OverlongCommandIs500AndTheSessionGoesOn) {
+  auto c = logged_in();
+  EXPECT_EQ(c->command("RETR " + std::string(5000, 'a')).code, 500);
+  EXPECT_EQ(c->command("NOOP").code, 200);
+}
+
+TEST_F(FtpProtocol, TraversalStaysInTheRootAndStagingIsInvisible) {
+  auto c = logged_in();
+  EXPECT_EQ(c->command("CWD ../../..").code, 553);
+  EXPECT_EQ(c->command("SIZE ../../etc/passwd").code, 553);
+  EXPECT_EQ(c->command("SIZE /etc/passwd").code, 550);
+  EXPECT_EQ(c->command("CWD /.staging").code, 550);
+  EXPECT_EQ(c->command("MKD .staging").code, 550);
+  auto data = c->open_passive();
+  EXPECT_EQ(c->command("NLST").code, 150);
+  std::string names;
+  while (auto line = data->read_line(5s)) names += *line + "\n";
+  EXPECT_EQ(c->read_reply().code, 226);
+  EXPECT_NE(names.find("big.bin"), std::string::npos) << names;
+  EXPECT_EQ(names.find(".staging"), std::string::npos) << names;
+}
+
+TEST_F(FtpProtocol, IdleSessionGets421) {
+  auto c = logged_in();
+  auto reply = c->read_reply(10s);
+  EXPECT_EQ(reply.code, 421) << reply.text;
+  EXPECT_TRUE(c->connection().wait_closed(5s));
+}
+
+TEST_F(FtpProtocol, OverMaxConnectionsIs421AtGreeting) {
+  std::vector<std::unique_ptr<FtpControl>> held;
+  for (int i = 0; i < 6; ++i) held.push_back(connect());
+  FtpControl extra("127.0.0.1", server_->ftp().port);
+  EXPECT_EQ(extra.read_reply().code, 421);
+  held.clear();
+  std::this_thread::sleep_for(300ms);
+  auto c = connect();  // a slot is free again
+  EXPECT_TRUE(c->login(Server::kUser, Server::kPassword));
+}
+
+}  // namespace
+}  // namespace streamcheck
