@@ -17,6 +17,7 @@
 #include "refserver/endpoint.hpp"
 #include "refserver/ftp/ftp_session.hpp"
 #include "refserver/http/http_session.hpp"
+#include "refserver/legacy/legacy_store.hpp"
 #include "refserver/store/store.hpp"
 #include "refserver/users.hpp"
 
@@ -40,6 +41,7 @@ struct Options {
   double header_timeout = 10;
   double idle_timeout = 60;
   std::string log_level = "info";
+  std::string legacy;
 };
 
 std::chrono::milliseconds seconds_to_ms(double s) {
@@ -69,14 +71,27 @@ int run(const Options& opt) {
                  users.first().name.c_str(), users.first().password.c_str());
   }
 
-  auto store = store::Store::open(
+  auto opened = store::Store::open(
       {opt.root, opt.fsync == "never" ? store::FsyncPolicy::never : store::FsyncPolicy::always});
-  if (!store) {
-    spdlog::critical("cannot open the store: {}", store.status().to_string());
+  if (!opened) {
+    spdlog::critical("cannot open the store: {}", opened.status().to_string());
     return 1;
   }
-  if (auto n = store.value()->purged_at_open())
+  if (auto n = opened.value()->purged_at_open())
     spdlog::info("purged {} staging file(s) left by an earlier run", n);
+  std::unique_ptr<store::Store> object_store = std::move(opened).value();
+  auto legacy = legacy::LegacyProfile::parse(opt.legacy);
+  if (!legacy) {
+    spdlog::critical("--legacy {}: known profiles are {}", opt.legacy,
+                     legacy::LegacyProfile::kNames);
+    return 1;
+  }
+  if (legacy->any()) {
+    const char* tmp = std::getenv("TMPDIR");
+    object_store = legacy::wrap_store(std::move(object_store), *legacy, tmp && *tmp ? tmp : "/tmp");
+    spdlog::warn("--legacy {}: the seed's defects are ON; for validating harnesses only",
+                 legacy->to_string());
+  }
 
   auto http_at = parse_endpoint(opt.http);
   if (!http_at) {
@@ -103,13 +118,13 @@ int run(const Options& opt) {
 
   asio::io_context ioc(static_cast<int>(opt.threads));
   asio::thread_pool blocking(2);
-  http::HttpContext http_ctx{*store.value(), users, blocking, {}};
+  http::HttpContext http_ctx{*object_store, users, blocking, {}};
   http_ctx.limits.buffer_bytes = opt.buffer;
   http_ctx.limits.max_upload = opt.max_upload;
   http_ctx.limits.header_timeout = seconds_to_ms(opt.header_timeout);
   http_ctx.limits.idle_timeout = seconds_to_ms(opt.idle_timeout);
 
-  ftp::FtpContext ftp_ctx{*store.value(), users, blocking, {}, pasv, ftp::AnonymousAccess::off};
+  ftp::FtpContext ftp_ctx{*object_store, users, blocking, {}, pasv, ftp::AnonymousAccess::off};
   ftp_ctx.limits.buffer_bytes = opt.buffer;
   ftp_ctx.limits.idle_timeout = seconds_to_ms(opt.idle_timeout);
   ftp_ctx.anonymous = opt.anonymous == "write"  ? ftp::AnonymousAccess::write
@@ -208,6 +223,10 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--legacy", opt.legacy,
+                 "FOR VALIDATING HARNESSES ONLY: bring back the seed's defects, a comma list "
+                 "of buffer-upload, spool-upload, leak-tempfile, spool-download, load-whole, "
+                 "no-transaction (see refserver/legacy/legacy_store.hpp)");
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("refserver");

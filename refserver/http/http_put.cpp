@@ -18,19 +18,22 @@ void HttpSession::handle_put() {
   if (path->is_root() || target.substr(0, target.find('?')).ends_with('/'))
     return send_error(status::method_not_allowed, "PUT on a collection");
 
-  // The current version, for 201/204 and preconditions.
-  std::optional<CurrentVersion> current;
-  std::string current_etag;
-  auto existing = ctx_.store.open(*path);
-  if (existing) {
-    current_etag = existing.value()->etag();
-    current = CurrentVersion{current_etag, existing.value()->mtime().tv_sec};
-  } else if (existing.status().code() != store::Errc::not_found &&
-             existing.status().code() != store::Errc::parent_missing) {
-    return send_error(status_for(existing.status().code()), existing.status().message());
+  // The current version, for preconditions only: the commit says whether it replaced one.
+  auto pre = preconditions();
+  if (pre.if_match || pre.if_none_match || pre.if_unmodified_since) {
+    std::optional<CurrentVersion> current;
+    std::string current_etag;
+    auto existing = ctx_.store.open(*path);
+    if (existing) {
+      current_etag = existing.value()->etag();
+      current = CurrentVersion{current_etag, existing.value()->mtime().tv_sec};
+    } else if (existing.status().code() != store::Errc::not_found &&
+               existing.status().code() != store::Errc::parent_missing) {
+      return send_error(status_for(existing.status().code()), existing.status().message());
+    }
+    if (evaluate_preconditions(pre, current, false) == PreconditionVerdict::failed)
+      return send_error(status::precondition_failed, "If-Match or If-None-Match failed");
   }
-  if (evaluate_preconditions(preconditions(), current, false) == PreconditionVerdict::failed)
-    return send_error(status::precondition_failed, "If-Match or If-None-Match failed");
 
   if (auto length = parser_->content_length();
       length && ctx_.limits.max_upload && *length > ctx_.limits.max_upload)

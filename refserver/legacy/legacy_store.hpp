@@ -1,0 +1,56 @@
+// The seed's defects, on purpose: FOR VALIDATING HARNESSES ONLY, never for serving.
+//
+// `refserver --legacy PROFILE[,PROFILE]` wraps the store in a LegacyStore that brings
+// back what the Zope report (shared/seed/) describes, so that a harness can be shown
+// to catch each defect (a negative control). Both front ends reach the store the same
+// way, so every profile applies to HTTP and FTP alike:
+//
+//   buffer-upload   the whole upload is held in memory, written at the end
+//                   (FTPServer.ContentCollector's StringIO)
+//   spool-upload    the upload goes to an unlinked temp file first, then is copied
+//                   into the store at the end: one extra copy per request
+//   leak-tempfile   as spool-upload, and the temp file is never closed: the leaked
+//                   descriptors that filled the disk until the process ended
+//   spool-download  the whole object is copied to an unlinked temp file before the
+//                   first byte is sent (and sent from there): the 10 s first byte
+//   load-whole      the whole object is read into memory before the first byte is
+//                   sent; it stays there until the response ends (the bytes then go
+//                   out by sendfile from the object, which changes nothing the
+//                   harness can see: memory and reads before the first byte are the
+//                   defect's)
+//   no-transaction  uploads write straight into the final path: an aborted upload
+//                   leaves a partial object, and readers see a growing file
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "refserver/store/store.hpp"
+
+namespace streamcheck::legacy {
+
+struct LegacyProfile {
+  bool buffer_upload = false;
+  bool spool_upload = false;
+  bool leak_tempfile = false;
+  bool spool_download = false;
+  bool load_whole = false;
+  bool no_transaction = false;
+
+  // "spool-upload,load-whole" -> the profile; nullopt names nothing known (the caller
+  // prints the known names). "" is no profile.
+  static std::optional<LegacyProfile> parse(std::string_view list);
+  static constexpr std::string_view kNames =
+      "buffer-upload, spool-upload, leak-tempfile, spool-download, load-whole, no-transaction";
+  bool any() const;
+  std::string to_string() const;
+};
+
+// Wraps `store` so that it misbehaves as `profile` says. `temp_dir` holds the spools.
+std::unique_ptr<store::Store> wrap_store(std::unique_ptr<store::Store> store,
+                                         const LegacyProfile& profile,
+                                         std::string temp_dir = "/tmp");
+
+}  // namespace streamcheck::legacy
