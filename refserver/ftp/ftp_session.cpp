@@ -96,6 +96,8 @@ struct CommandTable {
 };
 
 namespace {
+constexpr size_t kMaxHeldCommands = 64;
+
 // Commands answered while a transfer runs; the rest wait for its final reply.
 bool runs_during_transfer(std::string_view verb) {
   return verb == "ABOR" || verb == "STAT" || verb == "NOOP" || verb == "QUIT";
@@ -177,14 +179,16 @@ void FtpSession::do_read() {
 
 void FtpSession::process_input() {
   while (!closed_ && !closing_ && !paused_) {
-    if (held_) {
-      if (transferring_) return do_read();  // keep reading: ABOR may come
-      auto cmd = std::move(*held_);
-      held_.reset();
+    if (!transferring_ && !held_.empty()) {
+      auto cmd = std::move(held_.front());
+      held_.pop_front();
       execute(cmd);
       continue;
     }
     if (input_.empty()) return do_read();
+    // Commands pipelined behind a transfer wait in held_; past a bound, stop reading
+    // until the transfer ends (the client is far ahead of itself).
+    if (held_.size() >= kMaxHeldCommands) return;
     auto step = lines_.feed(input_);
     input_.remove_prefix(step.consumed);
     if (step.event == LineAssembler::Event::too_long) {
@@ -192,11 +196,10 @@ void FtpSession::process_input() {
            "Command line over " + std::to_string(lines_.max_line()) + " bytes; ignored.");
     } else if (step.event == LineAssembler::Event::line) {
       auto cmd = parse_command_line(lines_.line());
-      if (transferring_ && !runs_during_transfer(cmd.verb)) {
-        held_ = std::move(cmd);
-        continue;
-      }
-      execute(cmd);
+      if (transferring_ && !runs_during_transfer(cmd.verb))
+        held_.push_back(std::move(cmd));
+      else
+        execute(cmd);
     }
   }
 }

@@ -139,7 +139,7 @@ class FtpSession : public std::enable_shared_from_this<FtpSession> {
   LineAssembler lines_;
   bool reading_ = false;
   bool paused_ = false;                  // a handler awaits something: no new command
-  std::optional<CommandLine> held_;      // a command waiting for the transfer to end
+  std::deque<CommandLine> held_;         // commands waiting for the transfer to end
   std::string previous_verb_;            // for must_follow; "" when it failed
   ReplyCode last_code_ = ReplyCode::ok;  // of the last reply sent
   int consecutive_errors_ = 0;

@@ -154,6 +154,17 @@ TEST_F(FtpProtocol, Rfc959AborDuringStorKeepsOldVersion) {
   EXPECT_EQ(c->command("SIZE small.txt").text, "213 1000");
 }
 
+TEST_F(FtpProtocol, Rfc959CommandsPipelinedBehindATransferWaitForIt) {
+  auto c = logged_in();
+  auto data = c->open_passive();
+  c->send_raw("RETR small.txt\r\nSIZE small.txt\r\nMDTM small.txt\r\n");
+  EXPECT_EQ(c->read_reply().code, 150);
+  EXPECT_TRUE(data->wait_closed(5s));
+  EXPECT_EQ(c->read_reply().code, 226);
+  EXPECT_EQ(c->read_reply().text, "213 1000");  // SIZE, after the transfer's reply
+  EXPECT_EQ(c->read_reply().code, 213);         // MDTM
+}
+
 TEST_F(FtpProtocol, Rfc2577PassiveConnectionFromAnotherAddressIsRefused) {
   auto c = logged_in();
   auto stolen = c->open_passive("127.0.0.2");
