@@ -180,6 +180,32 @@ Transfer finish(Exchange& x, CURLcode code, Clock::time_point end) {
   return std::move(x.result);
 }
 
+CURLcode perform(Exchange& x) {
+  if (!x.multi) return curl_easy_perform(x.curl);
+  // curl 7.88's FTP client can sit in its own 1 s poll between the EPSV reply and the
+  // data connect (seen here on every server, often), because no timer wakes it. Driving
+  // the multi handle ourselves with a short poll bounds that wait to a few ms; the
+  // owner's multi keeps the control connection (and its login) between transfers.
+  constexpr int kPollMs = 5;
+  if (CURLMcode mc = curl_multi_add_handle(x.multi, x.curl); mc != CURLM_OK)
+    throw Error(std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc));
+  CURLcode result = CURLE_RECV_ERROR;
+  int running = 1;
+  while (running > 0) {
+    CURLMcode mc = curl_multi_perform(x.multi, &running);
+    if (mc == CURLM_OK && running > 0) mc = curl_multi_poll(x.multi, nullptr, 0, kPollMs, nullptr);
+    if (mc != CURLM_OK) {
+      curl_multi_remove_handle(x.multi, x.curl);
+      throw Error(std::string("curl multi: ") + curl_multi_strerror(mc));
+    }
+  }
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(x.multi, &left))
+    if (msg->msg == CURLMSG_DONE && msg->easy_handle == x.curl) result = msg->data.result;
+  curl_multi_remove_handle(x.multi, x.curl);
+  return result;
+}
+
 }  // namespace detail
 
 PreparedTransfer::PreparedTransfer(std::unique_ptr<detail::Exchange> exchange)
@@ -191,7 +217,7 @@ PreparedTransfer& PreparedTransfer::operator=(PreparedTransfer&&) noexcept = def
 Transfer run(PreparedTransfer transfer) {
   auto& x = transfer.exchange();
   x.start = detail::Clock::now();
-  const CURLcode code = curl_easy_perform(x.curl);
+  const CURLcode code = detail::perform(x);
   return detail::finish(x, code, detail::Clock::now());
 }
 

@@ -33,6 +33,9 @@ struct Exchange {
   Exchange& operator=(const Exchange&) = delete;
 
   CURL* curl;
+  // When set, the transfer runs on this multi handle (its owner's), polled with a short
+  // timeout: see perform() in curl_exchange.cpp.
+  CURLM* multi = nullptr;
   Protocol protocol;
   TransferOptions options;  // a copy: a prepared transfer outlives the caller's options
   std::vector<std::unique_ptr<Source>> sources;  // upload bodies (one per multipart file)
@@ -65,5 +68,8 @@ struct Exchange {
 // Collects the result once curl has finished with `code` at `end`, and resets the handle's
 // options (the connection stays for the next request).
 Transfer finish(Exchange& x, CURLcode code, Clock::time_point end);
+
+// Runs the exchange's transfer to its end: on x.multi when set, else curl_easy_perform.
+CURLcode perform(Exchange& x);
 
 }  // namespace streamcheck::bench::detail

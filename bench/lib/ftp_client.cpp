@@ -12,19 +12,23 @@ namespace streamcheck::bench {
 using detail::Exchange;
 using detail::Protocol;
 
-FtpClient::FtpClient(const Url& base) : base_(base), curl_(curl_easy_init()) {
+FtpClient::FtpClient(const Url& base)
+    : base_(base), curl_(curl_easy_init()), multi_(curl_multi_init()) {
   if (base_.scheme != "ftp") throw Error("FtpClient needs an ftp:// URL, not " + base.redacted());
-  if (!curl_) throw Error("curl_easy_init failed");
+  if (!curl_ || !multi_) throw Error("curl_easy_init or curl_multi_init failed");
 }
 
 FtpClient::~FtpClient() {
+  curl_multi_cleanup(static_cast<CURLM*>(multi_));  // closes the control connection
   curl_easy_cleanup(curl_);
 }
 
 void FtpClient::forget_connection() {
+  curl_multi_cleanup(static_cast<CURLM*>(multi_));
   curl_easy_cleanup(curl_);
   curl_ = curl_easy_init();
-  if (!curl_) throw Error("curl_easy_init failed");
+  multi_ = curl_multi_init();
+  if (!curl_ || !multi_) throw Error("curl_easy_init or curl_multi_init failed");
 }
 
 std::string FtpClient::url_for(std::string_view path) const {
@@ -34,6 +38,7 @@ std::string FtpClient::url_for(std::string_view path) const {
 
 PreparedTransfer FtpClient::prepare(std::string_view path, const TransferOptions& options) {
   auto x = std::make_unique<Exchange>(curl_, base_, Protocol::ftp, options);
+  x->multi = static_cast<CURLM*>(multi_);
   x->url = url_for(path);
   curl_easy_setopt(curl_, CURLOPT_URL, x->url.c_str());
   curl_easy_setopt(curl_, CURLOPT_FTP_USE_EPSV, 1L);
@@ -93,7 +98,7 @@ std::optional<std::uint64_t> FtpClient::size(std::string_view path) {
   CURL* handle = curl_;
   auto& x = prepared.exchange();
   x.start = detail::Clock::now();
-  const CURLcode code = curl_easy_perform(handle);
+  const CURLcode code = detail::perform(x);
   curl_off_t length = -1;
   if (code == CURLE_OK) curl_easy_getinfo(handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
   detail::finish(x, code, detail::Clock::now());

@@ -74,6 +74,7 @@ class FtpClient {
 
   Url base_;
   CURL* curl_ = nullptr;
+  void* multi_ = nullptr;  // CURLM*: its connection cache holds the control connection
 };
 
 }  // namespace streamcheck::bench
