@@ -114,6 +114,15 @@ void HttpSession::on_read_header(error_code ec) {
   if (ec) return send_error(status::bad_request, "malformed request: " + ec.message());
   if (request().target().size() > ctx_.limits.target_bytes)
     return send_error(status::uri_too_long, "request target over the server's limit");
+  // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host field; never more than one.
+  auto hosts = request().count(field::host);
+  if (hosts > 1 || (hosts == 0 && request().version() >= 11))
+    return send_error(status::bad_request, "a request needs exactly one Host header");
+  // RFC 9112 §6.1: chunked is the only transfer coding understood here.
+  if (auto te = request().find(field::transfer_encoding);
+      te != request().end() && !boost::beast::iequals(te->value(), "chunked"))
+    return send_error(status::not_implemented,
+                      "transfer coding not supported (only chunked): " + std::string(te->value()));
   dispatch();
 }
 
@@ -156,9 +165,8 @@ void HttpSession::send_error(status s, std::string_view why) {
   if (s == status::unauthorized)
     res.set(field::www_authenticate, "Basic realm=\"streamcheck\", charset=\"UTF-8\"");
   // After a framing error the stream can no longer be trusted.
-  if (beast_http::to_status_class(s) == beast_http::status_class::client_error &&
-      (s == status::bad_request || s == status::request_header_fields_too_large ||
-       s == status::uri_too_long || s == status::payload_too_large))
+  if (s == status::bad_request || s == status::request_header_fields_too_large ||
+      s == status::uri_too_long || s == status::payload_too_large || s == status::not_implemented)
     close_after_response_ = true;
   send(std::move(res));
 }
