@@ -1,5 +1,7 @@
 #include "bench/lib/curl_exchange.hpp"
 
+#include <sys/socket.h>
+
 #include <poll.h>
 
 #include <algorithm>
@@ -49,6 +51,12 @@ Exchange::Exchange(CURL* handle, const Url& base, Protocol proto, const Transfer
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kReceiveBuffer);
   curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBuffer);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_SOCKOPTDATA, this);
+  curl_easy_setopt(
+      curl, CURLOPT_SOCKOPTFUNCTION, +[](void* self, curl_socket_t fd, curlsocktype) -> int {
+        static_cast<Exchange*>(self)->last_socket = fd;
+        return CURL_SOCKOPT_OK;
+      });
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   if (base.has_userinfo) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, base.user.c_str());
@@ -93,6 +101,14 @@ void Exchange::throttle(std::uint64_t moved) const {
   if (due > Clock::now()) std::this_thread::sleep_until(due);
 }
 
+void Exchange::reset_on_close() {
+  curl_socket_t fd = last_socket;
+  if (fd == CURL_SOCKET_BAD) curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &fd);
+  if (fd == CURL_SOCKET_BAD) return;
+  linger hard{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+}
+
 size_t Exchange::on_read(char* buffer, size_t size, size_t count, void* self) {
   auto* x = static_cast<Exchange*>(self);
   return x->read_into(*x->body, buffer, size * count);
@@ -103,6 +119,7 @@ size_t Exchange::read_into(Source& source, char* buffer, size_t capacity) {
   if (options.abort_after) {
     if (sent >= *options.abort_after) {
       result.aborted = true;
+      reset_on_close();
       return CURL_READFUNC_ABORT;
     }
     capacity = static_cast<size_t>(std::min<std::uint64_t>(capacity, *options.abort_after - sent));
@@ -136,6 +153,7 @@ size_t Exchange::on_write(char* data, size_t size, size_t count, void* self) {
     r.response_text.append(data, std::min(n, kKeepBytes - r.response_text.size()));
   if (x->options.abort_after && r.body_bytes >= *x->options.abort_after) {
     r.aborted = true;
+    x->reset_on_close();
     return 0;  // CURLE_WRITE_ERROR: the transfer ends here
   }
   return size * count;

@@ -36,6 +36,9 @@ struct Exchange {
   // When set, the transfer runs on this multi handle (its owner's), polled with a short
   // timeout: see perform() in curl_exchange.cpp.
   CURLM* multi = nullptr;
+  // The socket curl opened last for this exchange (the FTP data connection, or a new
+  // HTTP connection); CURL_SOCKET_BAD when it reused one.
+  curl_socket_t last_socket = CURL_SOCKET_BAD;
   Protocol protocol;
   TransferOptions options;  // a copy: a prepared transfer outlives the caller's options
   std::vector<std::unique_ptr<Source>> sources;  // upload bodies (one per multipart file)
@@ -50,6 +53,10 @@ struct Exchange {
   curl_mime* mime = nullptr;      // owned
   std::string url;                // kept alive for curl
   std::string range;
+
+  // An aborted transfer ends with a TCP reset, as a crashed client's would: after a
+  // plain close an FTP server in stream mode must take the data so far for a whole file.
+  void reset_on_close();
 
   // Attaches a payload as the request body (PUT, STOR, APPE).
   void set_body(const Payload& payload);

@@ -2,6 +2,7 @@
 // sendfile, STOR/APPE/STOU streamed into a store upload that commits atomically at a
 // clean end of the data stream, listings, and ABOR.
 #include <openssl/rand.h>
+#include <sys/socket.h>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -227,6 +228,16 @@ void FtpSession::on_upload_end(const store::ObjectPath& path, TransferEnd end,
                                std::shared_ptr<std::unique_ptr<store::Upload>> received) {
   if (end.kind != TransferEnd::Kind::complete || !*received)
     return end_transfer(reply_for_end(end, "stored " + path.absolute()));
+  // In stream mode the end of the data is the end of the file, but a client that has
+  // also dropped the control connection is gone, not done: abort (RFC 959 gives no way
+  // to confirm; this closes most of the race with a vanishing client).
+  char probe;
+  if (::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+    received->reset();
+    spdlog::info("ftp: {} {}: control connection gone at the end of the data; aborted", user_,
+                 path.absolute());
+    return close();
+  }
   // A clean end of the data stream: commit (fsync, rename) on the blocking pool.
   auto result = std::make_shared<std::optional<store::Result<store::CommitInfo>>>();
   run_blocking(

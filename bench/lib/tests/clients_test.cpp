@@ -159,7 +159,8 @@ TEST_F(Clients, FirstByteHookSeesTheServersReadsSoFar) {
   ASSERT_TRUE(at_first_byte);
   EXPECT_LT(at_first_byte->rchar, kSize / 2) << "the server read most of the file first";
   EXPECT_GE(m.io.rchar, kSize * 9 / 10);  // sendfile counts as read
-  EXPECT_EQ(m.fd_delta(), 0);
+  // A leak is growth; an earlier test's connection may close meanwhile (fewer fds).
+  EXPECT_LE(m.fd_delta(), 0);
 }
 
 TEST_F(FtpClients, StorRetrRestAppeSizeDeleMkd) {
