@@ -1,0 +1,103 @@
+// conformance: passes or fails a file server, property by property (P1-P7, DESIGN.md)
+// and RFC section by section (RFC 959, 2428, 3659, 9110, 9112, 4918), from outside.
+// GoogleTest drives it: --gtest_filter selects, --gtest_output=xml:FILE writes JUnit XML.
+#include <gtest/gtest.h>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bench/lib/error.hpp"
+#include "bench/lib/size_parse.hpp"
+#include "conformance/suite.hpp"
+
+namespace sc = streamcheck::conformance;
+namespace bench = streamcheck::bench;
+
+namespace {
+
+// Spawns (or attaches to) the target once for the whole run.
+class TargetEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    try {
+      sc::suite().start();
+    } catch (const std::exception& e) {
+      FAIL() << "conformance: cannot reach the target: " << e.what();
+    }
+  }
+  void TearDown() override { sc::suite().stop(); }
+};
+
+constexpr const char* kFooter = R"(Tests are named after what they check:
+  Rfc959*, Rfc2428*, Rfc3659*   FTP (RFC 959 base, EPSV/EPRT, SIZE/MDTM/REST/MLST)
+  Rfc9110*, Rfc9112*, Rfc4918*  HTTP semantics, message framing, the WebDAV subset
+  P1FlatMemory.*  P2NoCopies.*  P3FirstByte.*  P4FdLeaks.*  P5Coherency.*
+  P6AtomicCommit.*  P7UnknownLength.*          the properties of DESIGN.md
+  BadInput.*  Security.*                       hostile input over both protocols
+A test that does not apply to the target is skipped with the reason.
+
+GoogleTest's flags pass through, e.g.
+  --gtest_filter=P2*:Rfc9110*   --gtest_list_tests   --gtest_output=xml:FILE (JUnit)
+  --gtest_output=json:FILE      --gtest_repeat=N     --gtest_brief=1
+
+Exit status: 0 every selected test passed or skipped; 1 some failed; 3 usage errors.)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);  // takes the --gtest_* flags out
+
+  auto& config = sc::suite().config;
+  config.target.root_on = bench::RootOn::tmpfs;
+#ifdef REFSERVER_BINARY
+  config.target.refserver = REFSERVER_BINARY;
+#endif
+  std::string sizes;
+  std::string root_on = "tmpfs";
+  std::vector<std::string> without;
+  CLI::App app(
+      "conformance: pass or fail an FTP/HTTP server, property by property and RFC section "
+      "by section.\nWith no target flags it spawns the refserver of this build in a temp "
+      "root.",
+      "conformance");
+  app.footer(kFooter);
+  bench::add_target_options(app, config.target);
+  app.add_option("--root-on", root_on,
+                 "Spawned refserver's root: tmpfs (/dev/shm) or disk ($TMPDIR or /var/tmp)")
+      ->capture_default_str();
+  app.add_option("--sizes", sizes,
+                 "Property sizes SMALL,LARGE[,FIRST_BYTE]: P1's slope from SMALL to LARGE, P2 "
+                 "and P7 at LARGE, P3 on a FIRST_BYTE object (default 16MiB,64MiB,256MiB)");
+  app.add_option("--without", without,
+                 "Ops the target does not support, when it cannot say (OPTIONS, FEAT): "
+                 "http-post, http-post-chunked, http-put-chunked, ftp-appe, ftp-rest, ...")
+      ->delimiter(',');
+  app.add_option("--seed", config.seed, "Payload seed")->capture_default_str();
+  app.add_option("--slowloris-seconds", config.slowloris_seconds,
+                 "A client that never finishes its header block must be cut off within this")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+    config.target.root_on = bench::parse_root_on(root_on);
+    config.without.insert(without.begin(), without.end());
+    if (!sizes.empty()) {
+      const auto list = bench::parse_size_list(sizes);
+      if (list.size() < 2 || list.size() > 3 || list[0] >= list[1])
+        throw bench::Error("--sizes wants SMALL,LARGE[,FIRST_BYTE] with SMALL < LARGE");
+      config.small = list[0];
+      config.large = list[1];
+      if (list.size() == 3) config.first_byte = list[2];
+    }
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 3;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "conformance: %s\n", e.what());
+    return 3;
+  }
+  ::testing::AddGlobalTestEnvironment(new TargetEnvironment);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,261 @@
+// P6 atomic commits: an upload aborted at 0%, 50% or 99.9% leaves the previous version
+// whole (and, with the root known, no orphan beside it or in staging); a download in
+// progress while a new version commits returns the whole old version; two concurrent
+// uploads to one path leave exactly one of them, whole.
+#include <filesystem>
+#include <thread>
+
+#include "bench/lib/sha256.hpp"
+#include "conformance/ops.hpp"
+
+namespace streamcheck::conformance {
+namespace {
+
+using bench::Payload;
+using bench::PayloadKind;
+using bench::Transfer;
+using namespace std::chrono_literals;
+
+constexpr Requirement kAbort{"P6",
+                             "An aborted upload leaves the previous version whole, and nothing "
+                             "of itself behind."};
+constexpr Requirement kReader{"P6",
+                              "A download in progress while a new version commits returns the "
+                              "whole old version."};
+constexpr Requirement kWriters{"P6",
+                               "Two concurrent uploads to one path leave exactly one of them, "
+                               "whole."};
+constexpr std::uint64_t kSize = 4 * MiB;
+constexpr std::uint64_t kReaderSize = 64 * MiB;
+constexpr std::uint64_t kWriterSize = 16 * MiB;
+
+std::string describe(const Transfer& t) {
+  return t.completed() ? "status " + std::to_string(t.status) : t.curl_error;
+}
+
+// What a read of `path` gives: "N bytes, SHA-256 X" (HTTP path "/a", FTP path "a").
+struct Content {
+  std::uint64_t bytes = 0;
+  std::string sha256;
+  std::string error;
+  std::string text() const {
+    return error.empty() ? std::to_string(bytes) + " bytes, SHA-256 " + sha256 : error;
+  }
+};
+Content read_http(const std::string& path) {
+  bench::HttpClient c(*suite().target().http);
+  const auto t = c.get(path);
+  if (!t.completed() || t.status != 200) return {0, "", "GET " + path + ": " + describe(t)};
+  return {t.body_bytes, t.sha256, ""};
+}
+Content read_ftp(const std::string& path) {
+  bench::FtpClient c(*suite().target().ftp);
+  const auto t = c.retr(path);
+  if (!t.completed()) return {0, "", "RETR " + path + ": " + describe(t)};
+  return {t.body_bytes, t.sha256, ""};
+}
+
+// The orphans an aborted upload left: names in `dir` (relative to the root) other than
+// `keep`, and names in the refserver-style ROOT/.staging. Empty when the root is unknown.
+std::string orphans(const std::string& dir, const std::string& keep) {
+  auto& s = suite();
+  if (!s.target().root) return "";
+  std::string out;
+  for (const auto& name : s.wait_staging_empty()) out += " .staging/" + name;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(*s.target().root / dir, ec))
+    if (e.path().filename() != keep) out += " " + dir + e.path().filename().string();
+  return out;
+}
+
+const std::uint64_t kCuts[] = {0, kSize / 2, kSize - kSize / 1000};
+std::string percent(std::uint64_t cut) {
+  return fixed(100.0 * static_cast<double>(cut) / static_cast<double>(kSize), 1) + "%";
+}
+
+void aborted_http_put(bool chunked) {
+  SKIP_UNLESS_APPLIES(chunked ? Op::http_put_chunked : Op::http_put);
+  auto& s = suite();
+  const std::string dir = s.http_dir(chunked ? "p6-chunked" : "p6");
+  const std::string file = "versioned.bin";
+  const Payload v1{s.next_seed(), kSize, PayloadKind::random};
+  bench::HttpClient c(*s.target().http);
+  const auto put = c.put(dir + file, v1);
+  ASSERT_TRUE(put.completed() && put.status < 300) << "PUT of the first version: " << describe(put);
+  const auto want = sha256_of(v1);
+  for (const auto cut : kCuts) {
+    const Payload v2{s.next_seed(), kSize, PayloadKind::random};
+    bench::HttpClient writer(*s.target().http);
+    const auto t = writer.put(dir + file, v2, chunked, {.abort_after = cut});
+    EXPECT_TRUE(t.aborted) << "the upload was meant to be aborted at " << cut;
+    std::this_thread::sleep_for(100ms);  // the server learns of the close
+    const auto got = read_http(dir + file);
+    check(got.error.empty() && got.bytes == kSize && got.sha256 == want, kAbort,
+          "after a PUT" + std::string(chunked ? " (chunked)" : "") + " aborted at " + percent(cut) +
+              ", GET gives the previous version: " + std::to_string(kSize) + " bytes, SHA-256 " +
+              want,
+          got.text());
+    const auto left = orphans(dir.substr(1), file);
+    check(left.empty(), kAbort, "no file of the aborted upload in the store", "left:" + left);
+  }
+  if (!s.target().root) record("orphans", "not checked: the store root is unknown");
+}
+
+// STOR aborted by ABOR on the control connection (RFC 959 §4.1.3), or by a reset data
+// connection: in stream mode a plain close would mean end of file.
+void aborted_ftp_stor(bool reset) {
+  SKIP_UNLESS_APPLIES(Op::ftp_stor);
+  auto& s = suite();
+  const std::string dir = s.ftp_dir(reset ? "p6-reset" : "p6-abor");
+  const std::string file = "versioned.bin";
+  const Payload v1{s.next_seed(), kSize, PayloadKind::random};
+  bench::FtpClient c(*s.target().ftp);
+  const auto stor = c.stor(dir + file, v1);
+  ASSERT_TRUE(stor.completed()) << "STOR of the first version: " << describe(stor);
+  const auto want = sha256_of(v1);
+  for (const auto cut : kCuts) {
+    auto ctl = s.ftp_raw();
+    auto data = ctl->open_passive();
+    const auto start = ctl->command("STOR " + dir + file);
+    ASSERT_TRUE(start.code == 150 || start.code == 125) << start.text;
+    bench::PayloadStream v2(s.next_seed(), kSize, PayloadKind::random);
+    std::vector<std::byte> buf(256 * KiB);
+    std::uint64_t sent = 0;
+    while (sent < cut) {
+      const auto n = v2.fill(std::span(buf).first(std::min<std::uint64_t>(buf.size(), cut - sent)));
+      if (!data->send(std::string_view(reinterpret_cast<const char*>(buf.data()), n))) break;
+      sent += n;
+    }
+    std::this_thread::sleep_for(50ms);
+    if (reset) {
+      data->reset();
+      ctl->read_reply(5s);  // 426 (or 451)
+    } else {
+      ctl->send_raw(
+          "\xff\xf4\xff\xf2"
+          "ABOR\r\n");
+      for (int i = 0; i < 2; ++i) {  // 426 then 226, or 226 alone
+        const auto r = ctl->read_reply(2s);
+        if (r.code == 0 || r.code == 226 || r.code == 225) break;
+      }
+      data.reset();
+    }
+    std::this_thread::sleep_for(100ms);
+    const auto got = read_ftp(dir + file);
+    check(got.error.empty() && got.bytes == kSize && got.sha256 == want, kAbort,
+          "after a STOR aborted at " + percent(cut) + (reset ? " (data reset)" : " (ABOR)") +
+              ", RETR gives the previous version: " + std::to_string(kSize) + " bytes, SHA-256 " +
+              want,
+          got.text());
+    const auto left = orphans(dir, file);
+    check(left.empty(), kAbort, "no file of the aborted upload in the store", "left:" + left);
+  }
+}
+
+TEST(P6AtomicCommit, HttpPutAbortedKeepsOldVersion) {
+  aborted_http_put(false);
+}
+TEST(P6AtomicCommit, HttpPutChunkedAbortedKeepsOldVersion) {
+  aborted_http_put(true);
+}
+TEST(P6AtomicCommit, FtpStorAbortedKeepsOldVersion) {
+  aborted_ftp_stor(false);
+}
+TEST(P6AtomicCommit, FtpStorDataResetKeepsOldVersion) {
+  aborted_ftp_stor(true);
+}
+
+// A download paused after its first byte while a whole new version is uploaded and
+// committed; then read to the end.
+TEST(P6AtomicCommit, HttpGetDuringCommitSeesOldVersion) {
+  SKIP_UNLESS_APPLIES(Op::http_put);
+  auto& s = suite();
+  const std::string path = s.http_dir("p6") + "read-during-commit.bin";
+  const Payload v1{s.next_seed(), kReaderSize, PayloadKind::random};
+  const Payload v2{s.next_seed(), kReaderSize, PayloadKind::random};
+  bench::HttpClient c(*s.target().http);
+  ASSERT_LT(c.put(path, v1).status, 300);
+  bench::HttpClient writer(*s.target().http);
+  Transfer put2;
+  const auto get = c.get(path, {.on_first_byte = [&] { put2 = writer.put(path, v2); }});
+  ASSERT_TRUE(put2.completed() && put2.status < 300)
+      << "PUT of the new version: " << describe(put2);
+  const auto want = sha256_of(v1);
+  check(get.completed() && get.body_bytes == kReaderSize && get.sha256 == want, kReader,
+        "the GET begun before the commit: " + std::to_string(kReaderSize) + " bytes, SHA-256 " +
+            want + " (the old version)",
+        describe(get) + ", " + std::to_string(get.body_bytes) + " bytes, SHA-256 " + get.sha256);
+  const auto after = read_http(path);
+  check(after.sha256 == sha256_of(v2), kReader, "a GET after the commit gives the new version",
+        after.text());
+}
+
+TEST(P6AtomicCommit, FtpRetrDuringCommitSeesOldVersion) {
+  SKIP_UNLESS_APPLIES(Op::ftp_stor);
+  auto& s = suite();
+  const std::string path = s.ftp_dir("p6") + "read-during-commit.bin";
+  const Payload v1{s.next_seed(), kReaderSize, PayloadKind::random};
+  const Payload v2{s.next_seed(), kReaderSize, PayloadKind::random};
+  bench::FtpClient c(*s.target().ftp);
+  ASSERT_TRUE(c.stor(path, v1).completed());
+  bench::FtpClient writer(*s.target().ftp);
+  Transfer stor2;
+  const auto retr = c.retr(path, {.on_first_byte = [&] { stor2 = writer.stor(path, v2); }});
+  ASSERT_TRUE(stor2.completed()) << "STOR of the new version: " << describe(stor2);
+  const auto want = sha256_of(v1);
+  check(retr.completed() && retr.body_bytes == kReaderSize && retr.sha256 == want, kReader,
+        "the RETR begun before the commit: " + std::to_string(kReaderSize) + " bytes, SHA-256 " +
+            want + " (the old version)",
+        describe(retr) + ", " + std::to_string(retr.body_bytes) + " bytes, SHA-256 " + retr.sha256);
+  const auto after = read_ftp(path);
+  check(after.sha256 == sha256_of(v2), kReader, "a RETR after the commit gives the new version",
+        after.text());
+}
+
+template <class Client, class Prepare, class Read>
+void concurrent_writers(const std::string& path, Prepare prepare, Read read,
+                        const bench::Url& url) {
+  auto& s = suite();
+  const Payload a{s.next_seed(), kWriterSize, PayloadKind::random};
+  const Payload b{s.next_seed(), kWriterSize, PayloadKind::random};
+  Client ca(url), cb(url);
+  std::vector<bench::PreparedTransfer> batch;
+  batch.push_back(prepare(ca, path, a));
+  batch.push_back(prepare(cb, path, b));
+  const auto results = bench::run_concurrently(std::move(batch));
+  const auto got = read(path);
+  const auto sha_a = sha256_of(a), sha_b = sha256_of(b);
+  const bool ok_a = results[0].completed() && results[0].status < 300;
+  const bool ok_b = results[1].completed() && results[1].status < 300;
+  std::string allowed;
+  if (ok_a) allowed += " " + sha_a;
+  if (ok_b) allowed += (allowed.empty() ? " " : " or ") + sha_b;
+  const bool one = (ok_a && got.sha256 == sha_a) || (ok_b && got.sha256 == sha_b);
+  check(
+      got.error.empty() && got.bytes == kWriterSize && one, kWriters,
+      std::to_string(kWriterSize) + " bytes with the SHA-256 of a writer that succeeded:" + allowed,
+      got.text() + " (writers: " + describe(results[0]) + ", " + describe(results[1]) + ")");
+}
+
+TEST(P6AtomicCommit, HttpConcurrentPutsLeaveOneWinner) {
+  SKIP_UNLESS_APPLIES(Op::http_put);
+  concurrent_writers<bench::HttpClient>(
+      suite().http_dir("p6") + "two-writers.bin",
+      [](bench::HttpClient& c, const std::string& p, const Payload& x) {
+        return c.prepare_put(p, x);
+      },
+      read_http, *suite().target().http);
+}
+
+TEST(P6AtomicCommit, FtpConcurrentStorsLeaveOneWinner) {
+  SKIP_UNLESS_APPLIES(Op::ftp_stor);
+  concurrent_writers<bench::FtpClient>(
+      suite().ftp_dir("p6") + "two-writers.bin",
+      [](bench::FtpClient& c, const std::string& p, const Payload& x) {
+        return c.prepare_stor(p, x);
+      },
+      read_ftp, *suite().target().ftp);
+}
+
+}  // namespace
+}  // namespace streamcheck::conformance

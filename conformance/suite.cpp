@@ -1,0 +1,285 @@
+#include "conformance/suite.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+#include <openssl/evp.h>
+
+#include "bench/lib/error.hpp"
+#include "bench/lib/proc.hpp"
+#include "bench/lib/proc_tree.hpp"
+#include "bench/lib/size_parse.hpp"
+
+namespace streamcheck::conformance {
+
+namespace proc = bench::proc;
+using namespace std::chrono_literals;
+
+std::string_view op_id(Op op) {
+  switch (op) {
+    case Op::http_get:
+      return "http-get";
+    case Op::http_range:
+      return "http-range";
+    case Op::http_put:
+      return "http-put";
+    case Op::http_put_chunked:
+      return "http-put-chunked";
+    case Op::http_post:
+      return "http-post";
+    case Op::http_post_chunked:
+      return "http-post-chunked";
+    case Op::ftp_retr:
+      return "ftp-retr";
+    case Op::ftp_rest:
+      return "ftp-rest";
+    case Op::ftp_stor:
+      return "ftp-stor";
+    case Op::ftp_appe:
+      return "ftp-appe";
+  }
+  return "?";
+}
+
+bool is_upload(Op op) {
+  switch (op) {
+    case Op::http_put:
+    case Op::http_put_chunked:
+    case Op::http_post:
+    case Op::http_post_chunked:
+    case Op::ftp_stor:
+    case Op::ftp_appe:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_http(Op op) {
+  return op_id(op).starts_with("http");
+}
+
+bool check(bool ok, const Requirement& r, const std::string& expected, const std::string& actual) {
+  if (!ok) {
+    ADD_FAILURE() << "[" << r.source << "] " << r.text << "\n  expected: " << expected
+                  << "\n  actual:   " << actual;
+  }
+  return ok;
+}
+
+std::string bytes(std::uint64_t n) {
+  return std::to_string(n) + " B (" + bench::format_size(n) + ")";
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+Suite& Suite::get() {
+  static Suite s;
+  return s;
+}
+
+void Suite::start() {
+  target_ = bench::make_target(config.target, "conformance", bench::exe_dir());
+  std::fprintf(stderr, "conformance: target %s (%s), pid %d, root %s\n", target_->name.c_str(),
+               target_->description.c_str(), static_cast<int>(target_->pid),
+               target_->root ? target_->root->c_str() : "unknown");
+}
+
+void Suite::stop() {
+  target_.reset();
+}
+
+const std::string& Suite::http_allow() {
+  if (!allow_) {
+    allow_ = "";
+    if (target_->has_http()) {
+      bench::HttpClient c(*target_->http);
+      const auto t = c.custom("OPTIONS", "/");
+      if (t.completed() && t.status < 300) allow_ = t.header("Allow");
+    }
+  }
+  return *allow_;
+}
+
+bool Suite::http_allows(std::string_view method) {
+  std::istringstream in(http_allow());
+  std::string word;
+  while (std::getline(in, word, ',')) {
+    while (!word.empty() && word.front() == ' ') word.erase(word.begin());
+    while (!word.empty() && word.back() == ' ') word.pop_back();
+    if (word == method) return true;
+  }
+  return false;
+}
+
+const std::set<std::string>& Suite::ftp_features() {
+  if (!features_) {
+    features_.emplace();
+    if (target_->has_ftp()) {
+      auto c = ftp_raw(false);
+      const auto feat = c->command("FEAT");
+      if (feat.code == 211) {
+        std::istringstream in(feat.text);
+        std::string line;
+        while (std::getline(in, line)) {
+          if (line.starts_with("211")) continue;
+          while (!line.empty() && (line.front() == ' ')) line.erase(line.begin());
+          while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+          features_->insert(line);
+        }
+      }
+    }
+  }
+  return *features_;
+}
+
+bool Suite::ftp_has_feature(std::string_view feature) {
+  for (const auto& f : ftp_features())
+    if (f == feature ||
+        (f.size() > feature.size() && f.starts_with(feature) && f[feature.size()] == ' '))
+      return true;
+  return false;
+}
+
+std::string Suite::why_not(Op op) {
+  const std::string id(op_id(op));
+  if (config.without.contains(id)) return "declared unsupported (--without " + id + ")";
+  if (is_http(op)) {
+    if (!target_->has_http()) return "target has no HTTP URL";
+    if (is_upload(op) && !target_->http->has_userinfo)
+      return "HTTP uploads need credentials in the HTTP URL (user:pass@)";
+    const bool post = op == Op::http_post || op == Op::http_post_chunked;
+    const bool put = op == Op::http_put || op == Op::http_put_chunked;
+    if (!http_allow().empty()) {
+      if (post && !http_allows("POST"))
+        return "OPTIONS / does not allow POST (Allow: " + http_allow() + ")";
+      if (put && !http_allows("PUT"))
+        return "OPTIONS / does not allow PUT (Allow: " + http_allow() + ")";
+    }
+    return "";
+  }
+  if (!target_->has_ftp()) return "target has no FTP URL";
+  if (op == Op::ftp_rest && !ftp_has_feature("REST STREAM"))
+    return "FEAT does not list REST STREAM (RFC 3659 §5)";
+  if (is_upload(op) && !target_->ftp->has_userinfo)
+    return "FTP uploads need credentials in the FTP URL (user:pass@)";
+  return "";
+}
+
+std::string Suite::http_dir(const std::string& sub) {
+  const std::string base = "/conformance-" + std::to_string(::getpid()) + "/";
+  bench::HttpClient c(*target_->http);
+  if (!http_dir_made_) {
+    c.mkcol(base);
+    http_dir_made_ = true;
+  }
+  if (sub.empty()) return base;
+  const std::string dir = base + sub + "/";
+  if (subdirs_.insert("http:" + dir).second) c.mkcol(dir);
+  return dir;
+}
+
+std::string Suite::ftp_dir(const std::string& sub) {
+  const std::string base = "conformance-" + std::to_string(::getpid()) + "/";
+  bench::FtpClient c(*target_->ftp);
+  if (!ftp_dir_made_) {
+    c.mkd(base.substr(0, base.size() - 1));
+    ftp_dir_made_ = true;
+  }
+  if (sub.empty()) return base;
+  const std::string dir = base + sub + "/";
+  if (subdirs_.insert("ftp:" + dir).second) c.mkd(dir.substr(0, dir.size() - 1));
+  return dir;
+}
+
+std::uint64_t Suite::next_seed() {
+  return config.seed * 1000003 + ++uploads_;
+}
+
+std::unique_ptr<bench::RawConnection> Suite::http_raw() {
+  return std::make_unique<bench::RawConnection>(target_->http->host, target_->http->port);
+}
+
+std::unique_ptr<bench::FtpControl> Suite::ftp_raw(bool login) {
+  auto c = std::make_unique<bench::FtpControl>(target_->ftp->host, target_->ftp->port);
+  const auto greeting = c->read_reply();
+  if (greeting.code != 220) throw bench::Error("FTP greeting: " + greeting.text);
+  if (login) {
+    const auto& u = *target_->ftp;
+    const std::string user = u.has_userinfo ? u.user : "anonymous";
+    const std::string pass = u.has_userinfo ? u.password : "conformance@";
+    if (!c->login(user, pass)) throw bench::Error("FTP login as " + user + " refused");
+    c->command("TYPE I");
+  }
+  return c;
+}
+
+std::string Suite::http_auth_header() {
+  const auto& u = *target_->http;
+  if (!u.has_userinfo) return "";
+  const std::string plain = u.user + ":" + u.password;
+  std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(plain.data()),
+                                static_cast<int>(plain.size()));
+  out.resize(static_cast<size_t>(n));
+  return "Authorization: Basic " + out + "\r\n";
+}
+
+Suite::Fds Suite::settled_fds(std::optional<std::size_t> at_most,
+                              std::chrono::milliseconds timeout) {
+  const auto read = [&] {
+    Fds f;
+    for (const pid_t pid : proc::list_tree(target_->pid)) {
+      const auto fds = proc::read_fds(pid);
+      if (!fds) continue;
+      f.count += fds->size();
+      for (const auto& fd : *fds)
+        if (fd.deleted)
+          f.deleted.push_back("pid " + std::to_string(pid) + " fd " + std::to_string(fd.fd) +
+                              " -> " + fd.target);
+    }
+    return f;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  Fds last = read();
+  for (;;) {
+    std::this_thread::sleep_for(100ms);
+    Fds now = read();
+    const bool stable = now.count == last.count && now.deleted.size() == last.deleted.size();
+    last = std::move(now);
+    if (at_most ? last.count <= *at_most && last.deleted.empty() : stable) return last;
+    if (std::chrono::steady_clock::now() > deadline) return last;
+  }
+}
+
+std::optional<std::vector<std::string>> Suite::staging() {
+  if (!target_->root) return std::nullopt;
+  const auto dir = *target_->root / ".staging";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return std::nullopt;
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    names.push_back(e.path().filename().string());
+  return names;
+}
+
+std::vector<std::string> Suite::wait_staging_empty(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto names = staging();
+    if (!names || names->empty()) return {};
+    if (std::chrono::steady_clock::now() > deadline) return *names;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+}  // namespace streamcheck::conformance

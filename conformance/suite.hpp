@@ -1,0 +1,157 @@
+// The conformance suite's shared state and helpers: the one target of the run (spawned
+// once per process by a global test environment), what it can do (detected with OPTIONS
+// and FEAT, or declared with --without), the operations the property tests run on it,
+// and how a failure is told: the requirement, the expected and the actual value.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bench/lib/ftp_client.hpp"
+#include "bench/lib/ftp_control.hpp"
+#include "bench/lib/http_client.hpp"
+#include "bench/lib/probe.hpp"
+#include "bench/lib/raw_client.hpp"
+#include "bench/lib/size_parse.hpp"
+#include "bench/lib/target.hpp"
+#include "bench/lib/target_options.hpp"
+
+namespace streamcheck::conformance {
+
+constexpr std::uint64_t KiB = 1024;
+constexpr std::uint64_t MiB = 1024 * 1024;
+
+struct Config {
+  bench::TargetOptions target;
+  std::uint64_t small = 16 * MiB;        // P1 slope: the smaller size
+  std::uint64_t large = 64 * MiB;        // P1 slope: the larger size; P2 and P7 size
+  std::uint64_t first_byte = 256 * MiB;  // P3's object
+  std::uint64_t seed = 1;
+  std::set<std::string> without;  // ops declared unsupported ("http-post", ...)
+  double slowloris_seconds = 30;  // a stalled header block must be cut off within this
+};
+
+// The operations the property tests run, as streambench names them.
+enum class Op {
+  http_get,
+  http_range,
+  http_put,
+  http_put_chunked,
+  http_post,
+  http_post_chunked,
+  ftp_retr,
+  ftp_rest,
+  ftp_stor,
+  ftp_appe
+};
+std::string_view op_id(Op op);  // "http-get", ...
+bool is_upload(Op op);
+bool is_http(Op op);
+
+// A requirement: who demands it and what, in one sentence (DESIGN.md or the RFC).
+struct Requirement {
+  std::string_view source;  // "P2", "RFC 9110 §14.2"
+  std::string_view text;
+};
+
+// Adds a failure reading
+//   [P2] The server writes each uploaded byte once: no temp-file spool.
+//     expected: copies <= 1.10
+//     actual:   copies = 2.00 (wchar grew 134217728 B for a 67108864 B payload)
+// when !ok; returns ok.
+bool check(bool ok, const Requirement& r, const std::string& expected, const std::string& actual);
+
+// "67108864 B (64MiB)"
+std::string bytes(std::uint64_t n);
+std::string fixed(double v, int digits = 2);
+// A figure of the running test, in the XML and JSON reports.
+inline void record(const std::string& key, const std::string& value) {
+  ::testing::Test::RecordProperty(key, value);
+}
+
+class Suite {
+ public:
+  static Suite& get();
+
+  Config config;
+  bench::Target& target() { return *target_; }
+  void start();  // makes the target (called by the environment's SetUp)
+  void stop();
+
+  // Why `op` does not apply to the target, or "" when it does.
+  std::string why_not(Op op);
+  // OPTIONS of "/" (Allow and DAV), once; "" when it could not be read.
+  const std::string& http_allow();
+  bool http_allows(std::string_view method);
+  // FEAT lines, once.
+  const std::set<std::string>& ftp_features();
+  bool ftp_has_feature(std::string_view feature);  // "SIZE", "REST STREAM", "EPSV", ...
+
+  // The directory every test writes under ("conformance-<pid>/"), made on first use on
+  // each protocol; `sub` makes a subdirectory of it.
+  std::string http_dir(const std::string& sub = "");  // "/conformance-123/sub/"
+  std::string ftp_dir(const std::string& sub = "");   // "conformance-123/sub/"
+  // A fresh seed for each upload, so a stale object can never pass for a new one.
+  std::uint64_t next_seed();
+
+  // Raw connections and logged-in raw FTP control connections.
+  std::unique_ptr<bench::RawConnection> http_raw();
+  std::unique_ptr<bench::FtpControl> ftp_raw(bool login = true);
+  // "Authorization: Basic ...\r\n", or "" without credentials.
+  std::string http_auth_header();
+
+  // The server's tree: fd count and descriptors on unlinked files, settled (two
+  // readings 100 ms apart agree, or `at_most` is reached, up to `timeout`).
+  struct Fds {
+    std::size_t count = 0;
+    std::vector<std::string> deleted;  // "pid 12 fd 7 -> /tmp/x (deleted)"
+  };
+  Fds settled_fds(std::optional<std::size_t> at_most = std::nullopt,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Names in ROOT/.staging (white-box, when the root is known and has one).
+  std::optional<std::vector<std::string>> staging();
+  // Waits up to `timeout` for staging to be empty; the names left otherwise.
+  std::vector<std::string> wait_staging_empty(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+ private:
+  std::unique_ptr<bench::Target> target_;
+  std::optional<std::string> allow_;
+  std::optional<std::set<std::string>> features_;
+  bool http_dir_made_ = false;
+  bool ftp_dir_made_ = false;
+  std::set<std::string> subdirs_;
+  std::uint64_t uploads_ = 0;
+};
+
+inline Suite& suite() {
+  return Suite::get();
+}
+
+// GTEST_SKIP() with the reason when the op does not apply.
+#define SKIP_UNLESS_APPLIES(op)                                                       \
+  do {                                                                                \
+    if (auto why_ = ::streamcheck::conformance::suite().why_not(op); !why_.empty()) { \
+      GTEST_SKIP() << why_;                                                           \
+    }                                                                                 \
+  } while (0)
+#define SKIP_UNLESS_HTTP()                                        \
+  do {                                                            \
+    if (!::streamcheck::conformance::suite().target().has_http()) \
+      GTEST_SKIP() << "target has no HTTP URL";                   \
+  } while (0)
+#define SKIP_UNLESS_FTP()                                        \
+  do {                                                           \
+    if (!::streamcheck::conformance::suite().target().has_ftp()) \
+      GTEST_SKIP() << "target has no FTP URL";                   \
+  } while (0)
+
+}  // namespace streamcheck::conformance
