@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "bench/lib/size_parse.hpp"
 #include "bench/lib/target.hpp"
 #include "bench/streambench/fds.hpp"
+#include "bench/streambench/gate.hpp"
 #include "bench/streambench/ops.hpp"
 #include "bench/streambench/runner.hpp"
 
@@ -54,9 +56,12 @@ Google Benchmark's flags are passed through, e.g.
   --benchmark_out_format=json|csv|console  --benchmark_format=...  --benchmark_list_tests
 (compare two JSON files with Google Benchmark's compare.py).
 
-Subcommand:
+Subcommands:
   streambench fds --pid PID [--json] [--save FILE] [--against FILE]
       the tree's open files from /proc and lsof side by side (see streambench fds --help)
+  streambench gate BASELINE.json CURRENT.json [--rules FILE] [limits...]
+      the CI verdict: invariants and ratios against a baseline, a table of every check;
+      exit 0 pass, 1 regression, 2 unusable input (see streambench gate --help)
 
 Exit status: 0 all benchmarks ran; 1 some failed (error named on stderr); 3 usage or
 target errors.)";
@@ -77,6 +82,7 @@ std::filesystem::path exe_dir() {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "fds") == 0) return sb::fds_main(argc - 1, argv + 1);
+  if (argc > 1 && std::strcmp(argv[1], "gate") == 0) return sb::gate_main(argc - 1, argv + 1);
 
   // Google Benchmark's flags go to it; the rest are ours.
   std::vector<char*> ours = {argv[0]};
@@ -112,6 +118,10 @@ int main(int argc, char** argv) {
   app.add_option("--root", opt.root, "The server's store root, when known (for the context)");
   app.add_option("--name", opt.name, "The target's name in benchmark names");
   app.add_option("--refserver", opt.refserver, "The refserver binary to spawn by default");
+  app.add_option("--legacy", opt.legacy,
+                 "Spawned refserver: reproduce seed defects (--legacy PROFILE[,PROFILE] of the "
+                 "refserver: buffer-upload, spool-upload, leak-tempfile, spool-download, "
+                 "load-whole, no-transaction); the target is named legacy-PROFILE[+PROFILE]");
   app.add_option("--root-on", root_on,
                  "Spawned refserver's root: tmpfs (/dev/shm: the server's own cost) or disk "
                  "($TMPDIR or /var/tmp)")
@@ -161,6 +171,9 @@ int main(int argc, char** argv) {
     } else {
       for (const auto& op : sb::kOps) opt.ops.emplace_back(op.id);
     }
+    if (!opt.legacy.empty() &&
+        (!opt.spawn.empty() || !opt.http.empty() || !opt.ftp.empty() || opt.pid != 0))
+      throw bench::Error("--legacy is for the refserver that streambench spawns by default");
     if (!opt.spawn.empty()) {
       target = bench::Target::spawn(bench::Command::shell(opt.spawn));
     } else if (!opt.http.empty() || !opt.ftp.empty() || opt.pid != 0) {
@@ -176,7 +189,13 @@ int main(int argc, char** argv) {
               "--http/--ftp/--pid");
         binary = *found;
       }
-      target = bench::Target::spawn_refserver(binary, opt.root_on);
+      std::vector<std::string> extra;
+      if (!opt.legacy.empty()) extra = {"--legacy", opt.legacy};
+      target = bench::Target::spawn_refserver(binary, opt.root_on, extra);
+      if (!opt.legacy.empty()) {
+        target->name = "legacy-" + opt.legacy;
+        std::replace(target->name.begin(), target->name.end(), ',', '+');
+      }
     }
     if (!opt.root.empty()) target->root = opt.root;
     if (!opt.name.empty()) target->name = opt.name;
@@ -193,6 +212,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "streambench: target %s (%s), probing pid %d\n", target->name.c_str(),
                target->description.c_str(), static_cast<int>(target->pid));
   sb::add_context(run);
+  if (!opt.legacy.empty()) benchmark::AddCustomContext("legacy", opt.legacy);
   sb::register_benchmarks(run);
   benchmark::RunSpecifiedBenchmarks();
   if (opt.progress && ::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");

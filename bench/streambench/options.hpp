@@ -22,6 +22,7 @@ struct Options {
   std::string name;  // the target's name in benchmark names (default: from the target)
   bench::RootOn root_on = bench::RootOn::disk;
   std::string refserver;  // the refserver binary (default: found next to streambench)
+  std::string legacy;     // the spawned refserver's --legacy profiles, when set
 
   std::vector<std::uint64_t> sizes;  // default 16 MiB and 256 MiB
   std::vector<std::string> ops;      // default: every op the target supports
