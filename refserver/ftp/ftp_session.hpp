@@ -108,6 +108,7 @@ class FtpSession : public std::enable_shared_from_this<FtpSession> {
   void on_nlst(std::string_view arg);
   void on_mlsd(std::string_view arg);
   void on_abor(std::string_view arg);
+  void set_active_target(const ReplyOr<Tcp::endpoint>& target, const char* verb);
   enum class ListFormat { list, nlst, mlsd };
   void list(std::string_view arg, ListFormat format);
   enum class StoreMode { replace, append, unique };

@@ -89,27 +89,21 @@ void FtpSession::on_epsv(std::string_view arg) {
 }
 
 void FtpSession::on_port(std::string_view arg) {
-  if (epsv_all_) return send(R::bad_sequence, "EPSV ALL was sent: use EPSV.");
-  auto target = parse_port(arg);
-  if (!target) return send(target.error());
-  error_code ec;
-  if (auto refused = check_active_target(*target, socket_.remote_endpoint(ec).address()))
-    return send(*refused);
-  data_ = DataChannel::connect_to(socket_.get_executor(), *target,
-                                  socket_.local_endpoint(ec).address());
-  send(R::ok, "PORT ok.");
+  set_active_target(parse_port(arg), "PORT");
+}
+void FtpSession::on_eprt(std::string_view arg) {
+  set_active_target(parse_eprt(arg), "EPRT");
 }
 
-void FtpSession::on_eprt(std::string_view arg) {
+void FtpSession::set_active_target(const ReplyOr<Tcp::endpoint>& target, const char* verb) {
   if (epsv_all_) return send(R::bad_sequence, "EPSV ALL was sent: use EPSV.");
-  auto target = parse_eprt(arg);
   if (!target) return send(target.error());
   error_code ec;
   if (auto refused = check_active_target(*target, socket_.remote_endpoint(ec).address()))
     return send(*refused);
   data_ = DataChannel::connect_to(socket_.get_executor(), *target,
                                   socket_.local_endpoint(ec).address());
-  send(R::ok, "EPRT ok.");
+  send(R::ok, std::string(verb) + " ok.");
 }
 
 // --- transfers
