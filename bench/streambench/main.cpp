@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -17,6 +16,7 @@
 #include "bench/lib/error.hpp"
 #include "bench/lib/size_parse.hpp"
 #include "bench/lib/target.hpp"
+#include "bench/lib/target_options.hpp"
 #include "bench/streambench/fds.hpp"
 #include "bench/streambench/gate.hpp"
 #include "bench/streambench/ops.hpp"
@@ -72,12 +72,6 @@ std::string ops_help() {
   return out;
 }
 
-std::filesystem::path exe_dir() {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::current_path() : self.parent_path();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,16 +102,9 @@ int main(int argc, char** argv) {
       "root.",
       "streambench");
   app.footer(ops_help() + "\n\n" + kCounters);
-  auto* spawn = app.add_option("--spawn", opt.spawn,
-                               "Start the server with this shell command; it must print a "
-                               "'streamcheck-ready pid=... http=... ftp=...' line");
-  auto* http = app.add_option("--http", opt.http, "Attach: the server's HTTP URL (user:pass@)");
-  auto* ftp = app.add_option("--ftp", opt.ftp, "Attach: the server's FTP URL (user:pass@)");
-  auto* pid = app.add_option("--pid", opt.pid, "Attach: the PID whose process tree to probe");
-  spawn->excludes(http)->excludes(ftp)->excludes(pid);
-  app.add_option("--root", opt.root, "The server's store root, when known (for the context)");
-  app.add_option("--name", opt.name, "The target's name in benchmark names");
-  app.add_option("--refserver", opt.refserver, "The refserver binary to spawn by default");
+  bench::add_target_options(app, opt.target);
+  app.get_option("--root")->description("The server's store root, when known (for the context)");
+  app.get_option("--name")->description("The target's name in benchmark names");
   app.add_option("--legacy", opt.legacy,
                  "Spawned refserver: reproduce seed defects (--legacy PROFILE[,PROFILE] of the "
                  "refserver: buffer-upload, spool-upload, leak-tempfile, spool-download, "
@@ -154,7 +141,7 @@ int main(int argc, char** argv) {
   try {
     opt.sizes = bench::parse_size_list(sizes);
     opt.payload = bench::parse_payload_kind(payload);
-    opt.root_on = bench::parse_root_on(root_on);
+    opt.target.root_on = bench::parse_root_on(root_on);
     if (!slow_reader.empty()) opt.slow_reader = bench::parse_size(slow_reader);
     opt.probe = !no_probe;
     opt.checks = !no_checks && opt.probe;
@@ -171,34 +158,17 @@ int main(int argc, char** argv) {
     } else {
       for (const auto& op : sb::kOps) opt.ops.emplace_back(op.id);
     }
-    if (!opt.legacy.empty() &&
-        (!opt.spawn.empty() || !opt.http.empty() || !opt.ftp.empty() || opt.pid != 0))
-      throw bench::Error("--legacy is for the refserver that streambench spawns by default");
-    if (!opt.spawn.empty()) {
-      target = bench::Target::spawn(bench::Command::shell(opt.spawn));
-    } else if (!opt.http.empty() || !opt.ftp.empty() || opt.pid != 0) {
-      if (opt.pid == 0) throw bench::Error("--http/--ftp need --pid, the server process to probe");
-      target = bench::Target::attach(opt.http, opt.ftp, opt.pid);
-    } else {
-      std::filesystem::path binary = opt.refserver;
-      if (binary.empty()) {
-        const auto found = bench::find_refserver(exe_dir());
-        if (!found)
-          throw bench::Error(
-              "no refserver next to streambench or on PATH: give --refserver, --spawn or "
-              "--http/--ftp/--pid");
-        binary = *found;
-      }
-      std::vector<std::string> extra;
-      if (!opt.legacy.empty()) extra = {"--legacy", opt.legacy};
-      target = bench::Target::spawn_refserver(binary, opt.root_on, extra);
-      if (!opt.legacy.empty()) {
-        target->name = "legacy-" + opt.legacy;
-        std::replace(target->name.begin(), target->name.end(), ',', '+');
+    auto& t = opt.target;
+    if (!opt.legacy.empty()) {
+      if (!t.spawn.empty() || !t.http.empty() || !t.ftp.empty() || t.pid != 0)
+        throw bench::Error("--legacy is for the refserver that streambench spawns by default");
+      t.refserver_args.insert(t.refserver_args.begin(), {"--legacy", opt.legacy});
+      if (t.name.empty()) {
+        t.name = "legacy-" + opt.legacy;
+        std::replace(t.name.begin(), t.name.end(), ',', '+');
       }
     }
-    if (!opt.root.empty()) target->root = opt.root;
-    if (!opt.name.empty()) target->name = opt.name;
+    target = bench::make_target(t, "streambench", bench::exe_dir());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "streambench: %s\n", e.what());
     return 3;

@@ -8,21 +8,15 @@
 #include <vector>
 
 #include "bench/lib/payload.hpp"
-#include "bench/lib/target.hpp"
+#include "bench/lib/target_options.hpp"
 
 namespace streamcheck::streambench {
 
 struct Options {
-  // Target: spawn a command, attach to a running server, or (neither) spawn the refserver.
-  std::string spawn;
-  std::string http;
-  std::string ftp;
-  int pid = 0;
-  std::string root;  // the store root of an attached or spawned server, when known
-  std::string name;  // the target's name in benchmark names (default: from the target)
-  bench::RootOn root_on = bench::RootOn::disk;
-  std::string refserver;  // the refserver binary (default: found next to streambench)
-  std::string legacy;     // the spawned refserver's --legacy profiles, when set
+  // Target: spawn a command, attach to a running server, or (neither) spawn the refserver
+  // (bench/lib/target_options.hpp).
+  bench::TargetOptions target;
+  std::string legacy;  // the spawned refserver's --legacy profiles, when set
 
   std::vector<std::uint64_t> sizes;  // default 16 MiB and 256 MiB
   std::vector<std::string> ops;      // default: every op the target supports
