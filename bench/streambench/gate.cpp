@@ -356,7 +356,8 @@ int gate_main(int argc, char** argv) {
   CLI::App app(
       "Checks a streambench results file (CURRENT) against invariants that need no baseline and "
       "against a BASELINE results file, and prints a table of every check.\n"
-      "Invariants, on every benchmark of CURRENT: sha256_ok = 1, fd_delta <= 0 (no growth), deleted_open = 0, "
+      "Invariants, on every benchmark of CURRENT: sha256_ok = 1, fd_delta <= 0 (no growth), "
+      "deleted_open = 0, "
       "copies <= --copies-max; per op, rss_peak_kib growth from the smallest to the largest "
       "size <= --flat-memory-kib (with one size: its rss_peak_kib); on the largest size of a "
       "download op, first_byte_read_kib <= min(--first-byte-read-kib, "

@@ -16,20 +16,20 @@ namespace streamcheck::store {
 
 enum class Errc {
   ok = 0,
-  invalid_path,       // control characters, NUL, bad UTF-8, ".." above the root
-  name_too_long,      // a component over 255 bytes or a path over 4096
-  not_found,          // no such object (also: the hidden staging area)
-  parent_missing,     // the parent collection of a new object does not exist
-  already_exists,     // make_dir on an existing name, rename onto a collection
-  not_a_directory,    // a path component, or a list() target, is a file
-  is_a_directory,     // an object operation on a collection
+  invalid_path,     // control characters, NUL, bad UTF-8, ".." above the root
+  name_too_long,    // a component over 255 bytes or a path over 4096
+  not_found,        // no such object (also: the hidden staging area)
+  parent_missing,   // the parent collection of a new object does not exist
+  already_exists,   // make_dir on an existing name, rename onto a collection
+  not_a_directory,  // a path component, or a list() target, is a file
+  is_a_directory,   // an object operation on a collection
   directory_not_empty,
-  escapes_root,       // a symlink or path that would resolve outside the root
+  escapes_root,  // a symlink or path that would resolve outside the root
   permission_denied,
-  no_space,           // ENOSPC or EDQUOT
-  invalid_argument,   // e.g. a resume offset past the end of the object
-  bad_state,          // e.g. write() after commit() or abort()
-  io_error,           // anything else the kernel reported
+  no_space,          // ENOSPC or EDQUOT
+  invalid_argument,  // e.g. a resume offset past the end of the object
+  bad_state,         // e.g. write() after commit() or abort()
+  io_error,          // anything else the kernel reported
 };
 
 // Short, stable name of a code ("not_found"), for logs and tests.

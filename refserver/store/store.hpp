@@ -75,9 +75,9 @@ struct Entry {
 std::string make_etag(ino_t inode, uint64_t size, const timespec& mtime);
 
 struct CommitInfo {
-  uint64_t size = 0;   // bytes of the committed version (prefix included)
-  std::string sha256;  // lowercase hex of the whole version; "" when hashing was off
-  std::string etag;    // as make_etag()
+  uint64_t size = 0;     // bytes of the committed version (prefix included)
+  std::string sha256;    // lowercase hex of the whole version; "" when hashing was off
+  std::string etag;      // as make_etag()
   bool created = false;  // true when no object had the name before this commit
 };
 
