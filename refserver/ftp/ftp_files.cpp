@@ -14,13 +14,12 @@ void FtpSession::on_pwd(std::string_view) {
 }
 
 void FtpSession::on_cwd(std::string_view arg) {
-  auto path = resolve(arg);
-  if (!path) return;
-  auto entry = ctx_.store.stat(*path);
-  if (!entry) return send(reply_for(entry.status()));
-  if (entry->type != store::EntryType::directory)
-    return send(R::file_unavailable, path->absolute() + ": not a directory.");
-  cwd_ = *path;
+  auto found = resolve_existing(arg);
+  if (!found) return;
+  auto& [path, entry] = *found;
+  if (entry.type != store::EntryType::directory)
+    return send(R::file_unavailable, path.absolute() + ": not a directory.");
+  cwd_ = path;
   send(R::file_action_ok, "Directory changed to " + cwd_.absolute() + ".");
 }
 
@@ -39,34 +38,31 @@ void FtpSession::on_mkd(std::string_view arg) {
 
 void FtpSession::on_rmd(std::string_view arg) {
   if (!may_write()) return;
-  auto path = resolve(arg);
-  if (!path) return;
-  auto entry = ctx_.store.stat(*path);
-  if (!entry) return send(reply_for(entry.status()));
-  if (entry->type != store::EntryType::directory || path->is_root())
-    return send(R::file_unavailable, path->absolute() + ": not a directory that can go.");
-  if (auto st = ctx_.store.remove(*path); !st) return send(reply_for(st));
-  send(R::file_action_ok, path->absolute() + " removed.");
+  auto found = resolve_existing(arg);
+  if (!found) return;
+  auto& [path, entry] = *found;
+  if (entry.type != store::EntryType::directory || path.is_root())
+    return send(R::file_unavailable, path.absolute() + ": not a directory that can go.");
+  if (auto st = ctx_.store.remove(path); !st) return send(reply_for(st));
+  send(R::file_action_ok, path.absolute() + " removed.");
 }
 
 void FtpSession::on_dele(std::string_view arg) {
   if (!may_write()) return;
-  auto path = resolve(arg);
-  if (!path) return;
-  auto entry = ctx_.store.stat(*path);
-  if (!entry) return send(reply_for(entry.status()));
-  if (entry->type == store::EntryType::directory)
-    return send(R::file_unavailable, path->absolute() + ": is a directory; use RMD.");
-  if (auto st = ctx_.store.remove(*path); !st) return send(reply_for(st));
-  send(R::file_action_ok, path->absolute() + " deleted.");
+  auto found = resolve_existing(arg);
+  if (!found) return;
+  auto& [path, entry] = *found;
+  if (entry.type == store::EntryType::directory)
+    return send(R::file_unavailable, path.absolute() + ": is a directory; use RMD.");
+  if (auto st = ctx_.store.remove(path); !st) return send(reply_for(st));
+  send(R::file_action_ok, path.absolute() + " deleted.");
 }
 
 void FtpSession::on_rnfr(std::string_view arg) {
   if (!may_write()) return;
-  auto path = resolve(arg);
-  if (!path) return;
-  if (auto entry = ctx_.store.stat(*path); !entry) return send(reply_for(entry.status()));
-  rename_from_ = *path;
+  auto found = resolve_existing(arg);
+  if (!found) return;
+  rename_from_ = found->first;
   send(R::pending_further_info, "Ready for RNTO.");
 }
 
@@ -81,26 +77,24 @@ void FtpSession::on_rnto(std::string_view arg) {
 }
 
 void FtpSession::on_size(std::string_view arg) {
-  auto path = resolve(arg);
-  if (!path) return;
-  auto entry = ctx_.store.stat(*path);
-  if (!entry) return send(reply_for(entry.status()));
-  if (entry->type != store::EntryType::file)
-    return send(R::file_unavailable, path->absolute() + ": not a plain file.");
+  auto found = resolve_existing(arg);
+  if (!found) return;
+  auto& [path, entry] = *found;
+  if (entry.type != store::EntryType::file)
+    return send(R::file_unavailable, path.absolute() + ": not a plain file.");
   // RFC 3659 §4: SIZE counts the bytes the transfer would move in the current TYPE;
   // in TYPE A that would mean reading the whole file to count its line ends.
   if (ascii_) return send(R::file_unavailable, "SIZE is not offered in TYPE A; send TYPE I first.");
-  send(R::file_status, std::to_string(entry->size));
+  send(R::file_status, std::to_string(entry.size));
 }
 
 void FtpSession::on_mdtm(std::string_view arg) {
-  auto path = resolve(arg);
-  if (!path) return;
-  auto entry = ctx_.store.stat(*path);
-  if (!entry) return send(reply_for(entry.status()));
-  if (entry->type != store::EntryType::file)
-    return send(R::file_unavailable, path->absolute() + ": not a plain file.");
-  send(R::file_status, format_time_val(entry->mtime));
+  auto found = resolve_existing(arg);
+  if (!found) return;
+  auto& [path, entry] = *found;
+  if (entry.type != store::EntryType::file)
+    return send(R::file_unavailable, path.absolute() + ": not a plain file.");
+  send(R::file_status, format_time_val(entry.mtime));
 }
 
 void FtpSession::on_mlst(std::string_view arg) {

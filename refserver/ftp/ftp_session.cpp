@@ -288,6 +288,18 @@ std::optional<store::ObjectPath> FtpSession::resolve(std::string_view arg) {
   return std::move(path).value();
 }
 
+std::optional<std::pair<store::ObjectPath, store::Entry>> FtpSession::resolve_existing(
+    std::string_view arg) {
+  auto path = resolve(arg);
+  if (!path) return std::nullopt;
+  auto entry = ctx_.store.stat(*path);
+  if (!entry) {
+    send(reply_for(entry.status()));
+    return std::nullopt;
+  }
+  return std::pair{std::move(*path), std::move(entry).value()};
+}
+
 // --- login
 
 void FtpSession::on_user(std::string_view arg) {

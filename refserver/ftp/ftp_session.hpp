@@ -64,6 +64,8 @@ class FtpSession : public std::enable_shared_from_this<FtpSession> {
   void resume();
   bool may_write();
   std::optional<store::ObjectPath> resolve(std::string_view arg);
+  // resolve() and stat(); answers the error itself and returns nullopt when either fails.
+  std::optional<std::pair<store::ObjectPath, store::Entry>> resolve_existing(std::string_view arg);
 
   // --- login and session commands (ftp_session.cpp)
   void on_user(std::string_view arg);
