@@ -10,6 +10,7 @@
 #include "bench/lib/payload.hpp"
 #include "bench/lib/sha256.hpp"
 #include "bench/lib/transfer.hpp"
+#include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
 namespace streamcheck {
@@ -20,21 +21,14 @@ using bench::PayloadKind;
 using bench::run_and_hash;
 constexpr uint64_t MiB = 1024 * 1024;
 
-class FtpInterop : public ::testing::Test {
+class FtpInterop : public testing::SharedRefserverSuite<FtpInterop> {
  protected:
-  static void SetUpTestSuite() { server_ = new testing::SpawnedRefserver(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   std::string url(const std::string& name) const {
     return std::string("ftp://") + testing::SpawnedRefserver::kUser + ":" +
            testing::SpawnedRefserver::kPassword + "@" + server_->ftp().authority() + "/" + name;
   }
   std::string port() const { return std::to_string(server_->ftp().port); }
-  static testing::SpawnedRefserver* server_;
 };
-testing::SpawnedRefserver* FtpInterop::server_ = nullptr;
 
 TEST_F(FtpInterop, CurlPutAndGet) {
   Payload p{201, 16 * MiB, PayloadKind::adversarial};

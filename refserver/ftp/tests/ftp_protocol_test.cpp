@@ -9,6 +9,7 @@
 #include "bench/lib/ftp_control.hpp"
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/payload.hpp"
+#include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
 namespace streamcheck {
@@ -19,18 +20,19 @@ using namespace std::chrono_literals;
 using Server = testing::SpawnedRefserver;
 constexpr uint64_t MiB = 1024 * 1024;
 
-class FtpProtocol : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    server_ = new Server({"--idle-timeout", "2", "--max-connections", "6"});
-    bench::HttpClient http(server_->http());
+class FtpProtocol : public testing::SharedRefserverSuite<FtpProtocol> {
+ public:
+  // The suite's server: see SharedRefserverSuite.
+  static std::vector<std::string> server_args() {
+    return {"--idle-timeout", "2", "--max-connections", "6"};
+  }
+  static void prepare(Server& server) {
+    bench::HttpClient http(server.http());
     ASSERT_EQ(http.put("/big.bin", {1, 64 * MiB, bench::PayloadKind::random}).status, 201);
     ASSERT_EQ(http.put("/small.txt", {2, 1000, bench::PayloadKind::random}).status, 201);
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
+
+ protected:
   std::unique_ptr<FtpControl> connect() {
     auto c = std::make_unique<FtpControl>("127.0.0.1", server_->ftp().port);
     EXPECT_EQ(c->read_reply().code, 220);
@@ -42,9 +44,7 @@ class FtpProtocol : public ::testing::Test {
     EXPECT_EQ(c->command("TYPE I").code, 200);
     return c;
   }
-  static Server* server_;
 };
-Server* FtpProtocol::server_ = nullptr;
 
 TEST_F(FtpProtocol, Rfc959LoginSequence) {
   auto c = connect();

@@ -12,6 +12,7 @@
 #include "bench/lib/proc.hpp"
 #include "bench/lib/sha256.hpp"
 #include "refserver/testing/server_resources.hpp"
+#include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
 namespace streamcheck {
@@ -40,16 +41,9 @@ std::string sha_of_range(const Payload& p, uint64_t first, uint64_t end) {
   return hash.final_hex();
 }
 
-class FtpTransfer : public ::testing::Test {
+class FtpTransfer : public testing::SharedRefserverSuite<FtpTransfer> {
  protected:
-  static void SetUpTestSuite() { server_ = new testing::SpawnedRefserver(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static testing::SpawnedRefserver* server_;
 };
-testing::SpawnedRefserver* FtpTransfer::server_ = nullptr;
 
 TEST_F(FtpTransfer, Stor64MiBThenRetrIsByteExact) {
   FtpClient ftp(server_->ftp());

@@ -11,6 +11,7 @@
 #include "bench/lib/payload.hpp"
 #include "bench/lib/sha256.hpp"
 #include "bench/lib/transfer.hpp"
+#include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
 namespace streamcheck {
@@ -21,20 +22,13 @@ using bench::PayloadKind;
 using bench::run_and_hash;
 constexpr uint64_t MiB = 1024 * 1024;
 
-class HttpInterop : public ::testing::Test {
+class HttpInterop : public testing::SharedRefserverSuite<HttpInterop> {
  protected:
-  static void SetUpTestSuite() { server_ = new testing::SpawnedRefserver(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   std::string url(const std::string& path) const { return server_->http_base() + path; }
   std::string authed(const std::string& path) const {
     return server_->http_base_with_user() + path;
   }
-  static testing::SpawnedRefserver* server_;
 };
-testing::SpawnedRefserver* HttpInterop::server_ = nullptr;
 
 TEST_F(HttpInterop, CurlUploadTStreamsChunkedAndDownloadsByteExact) {
   Payload p{71, 16 * MiB, PayloadKind::adversarial};

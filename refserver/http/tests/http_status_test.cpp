@@ -7,6 +7,7 @@
 
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/raw_client.hpp"
+#include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
 namespace streamcheck {
@@ -15,20 +16,19 @@ namespace {
 using bench::RawConnection;
 using namespace std::chrono_literals;
 
-class HttpStatus : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    server_ = new testing::SpawnedRefserver(
-        {"--max-upload", "1MiB", "--header-timeout", "1", "--max-connections", "8"});
-    bench::HttpClient c(server_->http());
+class HttpStatus : public testing::SharedRefserverSuite<HttpStatus> {
+ public:
+  // The suite's server: see SharedRefserverSuite.
+  static std::vector<std::string> server_args() {
+    return {"--max-upload", "1MiB", "--header-timeout", "1", "--max-connections", "8"};
+  }
+  static void prepare(testing::SpawnedRefserver& server) {
+    bench::HttpClient c(server.http());
     ASSERT_EQ(c.mkcol("/dir/").status, 201);
     ASSERT_EQ(c.put("/dir/file.txt", {1, 1000, bench::PayloadKind::random}).status, 201);
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
 
+ protected:
   RawConnection connect() { return RawConnection("127.0.0.1", server_->http().port); }
   std::string auth() const { return "Authorization: Basic " + server_->basic_token() + "\r\n"; }
 
@@ -45,10 +45,7 @@ class HttpStatus : public ::testing::Test {
     EXPECT_EQ(status_of("GET /dir/file.txt HTTP/1.1\r\nHost: x\r\n\r\n"), 200)
         << "the server stopped serving after the previous case";
   }
-
-  static testing::SpawnedRefserver* server_;
 };
-testing::SpawnedRefserver* HttpStatus::server_ = nullptr;
 
 TEST_F(HttpStatus, Rfc9110ConditionalGet304) {
   bench::HttpClient c(server_->http());

@@ -10,6 +10,7 @@
 #include "bench/lib/payload.hpp"
 #include "bench/lib/proc.hpp"
 #include "bench/lib/sha256.hpp"
+#include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
 namespace streamcheck {
@@ -23,17 +24,10 @@ using bench::TransferOptions;
 
 constexpr uint64_t MiB = 1024 * 1024;
 
-class HttpTransfer : public ::testing::Test {
+class HttpTransfer : public testing::SharedRefserverSuite<HttpTransfer> {
  protected:
-  static void SetUpTestSuite() { server_ = new testing::SpawnedRefserver(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   HttpClient client() { return HttpClient(server_->http()); }
-  static testing::SpawnedRefserver* server_;
 };
-testing::SpawnedRefserver* HttpTransfer::server_ = nullptr;
 
 TEST_F(HttpTransfer, Put64MiBThenGetIsByteExact) {
   auto c = client();
