@@ -150,37 +150,44 @@ void BM_RawWrite(benchmark::State& state, const char* base) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kTotalBytes));
 }
 
+// One timed upload (begin, `chunk` written `times` times, commit), then the object is
+// removed untimed so the root does not fill. False once SkipWithError has been called.
+bool timed_upload(benchmark::State& state, sc::Store& store, const sc::ObjectPath& path,
+                  std::span<const std::byte> chunk, uint64_t times, bool sha256) {
+  const auto start = Clock::now();
+  auto upload = store.begin_upload(path, sc::UploadOptions{.sha256 = sha256});
+  if (!upload) {
+    state.SkipWithError(upload.status().to_string().c_str());
+    return false;
+  }
+  for (uint64_t i = 0; i < times; ++i) {
+    if (sc::Status s = (*upload)->write(chunk); !s) {
+      state.SkipWithError(s.to_string().c_str());
+      return false;
+    }
+  }
+  auto info = (*upload)->commit();
+  state.SetIterationTime(seconds_since(start));
+  if (!info) {
+    state.SkipWithError(info.status().to_string().c_str());
+    return false;
+  }
+  benchmark::DoNotOptimize(info->sha256.data());
+  if (sc::Status s = store.remove(path); !s) {
+    state.SkipWithError(s.to_string().c_str());
+    return false;
+  }
+  return true;
+}
+
 void store_upload(benchmark::State& state, const char* base, bool sha256) {
   BenchRoot root(base);
   auto store = open_store(state, root, sc::FsyncPolicy::never);
   if (!store) return;
   const auto path = *sc::ObjectPath::parse("/upload.bin");
   const std::span<const std::byte> buffer = payload();
-  for (auto _ : state) {
-    const auto start = Clock::now();
-    auto upload = store->begin_upload(path, sc::UploadOptions{.sha256 = sha256});
-    if (!upload) {
-      state.SkipWithError(upload.status().to_string().c_str());
-      break;
-    }
-    for (uint64_t done = 0; done < kTotalBytes; done += buffer.size()) {
-      if (sc::Status s = (*upload)->write(buffer); !s) {
-        state.SkipWithError(s.to_string().c_str());
-        break;
-      }
-    }
-    auto info = (*upload)->commit();
-    state.SetIterationTime(seconds_since(start));
-    if (!info) {
-      state.SkipWithError(info.status().to_string().c_str());
-      break;
-    }
-    benchmark::DoNotOptimize(info->sha256.data());
-    if (sc::Status s = store->remove(path); !s) {
-      state.SkipWithError(s.to_string().c_str());
-      break;
-    }
-  }
+  for (auto _ : state)
+    if (!timed_upload(state, *store, path, buffer, kTotalBytes / buffer.size(), sha256)) break;
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kTotalBytes));
 }
 
@@ -200,28 +207,8 @@ void BM_StoreCommit64KiB(benchmark::State& state, const char* base, sc::FsyncPol
   if (!store) return;
   const auto path = *sc::ObjectPath::parse("/small.bin");
   const std::span<const std::byte> chunk = payload().first(kCommitBytes);
-  for (auto _ : state) {
-    const auto start = Clock::now();
-    auto upload = store->begin_upload(path, sc::UploadOptions{.sha256 = false});
-    if (!upload) {
-      state.SkipWithError(upload.status().to_string().c_str());
-      break;
-    }
-    if (sc::Status s = (*upload)->write(chunk); !s) {
-      state.SkipWithError(s.to_string().c_str());
-      break;
-    }
-    auto info = (*upload)->commit();
-    state.SetIterationTime(seconds_since(start));
-    if (!info) {
-      state.SkipWithError(info.status().to_string().c_str());
-      break;
-    }
-    if (sc::Status s = store->remove(path); !s) {
-      state.SkipWithError(s.to_string().c_str());
-      break;
-    }
-  }
+  for (auto _ : state)
+    if (!timed_upload(state, *store, path, chunk, 1, /*sha256=*/false)) break;
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kCommitBytes));
 }
