@@ -1,22 +1,16 @@
 #include "refserver/ftp/ftp_data.hpp"
 
-#include <sys/sendfile.h>
-
 #include <random>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include "refserver/ftp/ftp_address.hpp"
+#include "refserver/sendfile_pump.hpp"
 
 namespace streamcheck::ftp {
 
 namespace asio = boost::asio;
-
-namespace {
-// How much one turn of the sendfile loop sends before other work on the strand runs.
-constexpr uint64_t kTurnBytes = 8 * 1024 * 1024;
-}  // namespace
 
 DataChannel::DataChannel(asio::any_io_executor strand)
     : strand_(strand), socket_(strand), open_timer_(strand) {}
@@ -139,23 +133,16 @@ void DataChannel::send_file(std::unique_ptr<store::Object> object, uint64_t offs
 
 void DataChannel::do_sendfile() {
   if (!busy()) return;
-  uint64_t turn = 0;
-  while (remaining_ > 0) {
-    if (turn >= kTurnBytes) {
+  auto state = sendfile_some(socket_.native_handle(), object_->fd(), offset_, remaining_,
+                             [this](uint64_t n) {
+                               bytes_ += n;
+                               params_.on_progress();
+                             });
+  switch (state) {
+    case SendfileState::yield:
       asio::post(strand_, [self = shared_from_this()] { self->do_sendfile(); });
       return;
-    }
-    auto want = static_cast<size_t>(std::min(remaining_, kTurnBytes));
-    ssize_t n = ::sendfile(socket_.native_handle(), object_->fd(), &offset_, want);
-    if (n > 0) {
-      remaining_ -= static_cast<uint64_t>(n);
-      bytes_ += static_cast<uint64_t>(n);
-      turn += static_cast<uint64_t>(n);
-      params_.on_progress();
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    case SendfileState::would_block:
       socket_.async_wait(Tcp::socket::wait_write, [self = shared_from_this()](error_code ec) {
         if (!self->busy()) return;
         if (ec)
@@ -163,11 +150,12 @@ void DataChannel::do_sendfile() {
         self->do_sendfile();
       });
       return;
-    }
-    return finish({TransferEnd::Kind::aborted,
-                   n == 0 ? "the object ended early" : "data connection closed by the client"});
+    case SendfileState::failed:
+      return finish({TransferEnd::Kind::aborted,
+                     "data connection closed by the client, or the object ended early"});
+    case SendfileState::done:
+      return finish({TransferEnd::Kind::complete, ""});
   }
-  finish({TransferEnd::Kind::complete, ""});
 }
 
 void DataChannel::do_send_ascii() {

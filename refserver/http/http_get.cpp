@@ -1,23 +1,16 @@
 // GET and HEAD: conditional requests, a single Range, collection listings, and the
 // body by sendfile(2) from the object's fd, never read ahead of what the socket takes.
-#include <sys/sendfile.h>
-
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "refserver/http/http_session.hpp"
+#include "refserver/sendfile_pump.hpp"
 
 namespace streamcheck::http {
 
 namespace asio = boost::asio;
 using beast_http::field;
 using beast_http::status;
-
-namespace {
-// How much one turn of the sendfile loop may send before it lets the strand's other
-// work (and other sessions on this thread) run.
-constexpr uint64_t kSendfileTurnBytes = 8 * 1024 * 1024;
-}  // namespace
 
 void HttpSession::handle_get(bool head) {
   auto path = request_path();
@@ -122,31 +115,25 @@ void HttpSession::send_object_header(std::unique_ptr<store::Object> object, bool
 }
 
 void HttpSession::do_sendfile() {
-  uint64_t turn = 0;
-  while (file_remaining_ > 0) {
-    if (turn >= kSendfileTurnBytes) {
+  auto state = sendfile_some(socket_.native_handle(), object_->fd(), file_offset_, file_remaining_,
+                             [this](uint64_t n) {
+                               body_bytes_ += n;
+                               arm(ctx_.limits.idle_timeout);
+                             });
+  switch (state) {
+    case SendfileState::yield:
       asio::post(socket_.get_executor(), [self = shared_from_this()] {
         if (!self->closed_) self->do_sendfile();
       });
       return;
-    }
-    size_t want = static_cast<size_t>(std::min<uint64_t>(file_remaining_, kSendfileTurnBytes));
-    ssize_t n = ::sendfile(socket_.native_handle(), object_->fd(), &file_offset_, want);
-    if (n > 0) {
-      file_remaining_ -= static_cast<uint64_t>(n);
-      body_bytes_ += static_cast<uint64_t>(n);
-      turn += static_cast<uint64_t>(n);
-      arm(ctx_.limits.idle_timeout);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    case SendfileState::would_block:
       socket_.async_wait(asio::ip::tcp::socket::wait_write,
                          [self = shared_from_this()](error_code ec) { self->on_writable(ec); });
       return;
-    }
-    // The peer went away (EPIPE, ECONNRESET), or the file ended before its size.
-    return close();
+    case SendfileState::failed:
+      return close();
+    case SendfileState::done:
+      break;
   }
   object_.reset();
   file_serializer_.reset();
