@@ -10,6 +10,7 @@
 #include "refserver/ftp/ftp_address.hpp"
 #include "refserver/ftp/ftp_listing.hpp"
 #include "refserver/ftp/ftp_session.hpp"
+#include "refserver/off_network.hpp"
 
 namespace streamcheck::ftp {
 
@@ -45,13 +46,10 @@ std::string_view strip_list_options(std::string_view arg) {
 }  // namespace
 
 void FtpSession::run_blocking(std::function<void()> work, std::function<void()> done) {
-  asio::post(ctx_.blocking,
-             [self = shared_from_this(), work = std::move(work), done = std::move(done)]() mutable {
-               work();
-               asio::post(self->socket_.get_executor(), [self, done = std::move(done)] {
-                 if (!self->closed_) done();
-               });
-             });
+  run_off_network(ctx_.blocking, socket_.get_executor(), std::move(work),
+                  [self = shared_from_this(), done = std::move(done)] {
+                    if (!self->closed_) done();
+                  });
 }
 
 // --- setting up the data connection

@@ -2,6 +2,7 @@
 // close; bodies through the fixed buffer; the watchdog. Method handlers live in
 // http_get.cpp, http_put.cpp, http_post.cpp and http_dav.cpp.
 #include "refserver/http/http_session.hpp"
+#include "refserver/off_network.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
@@ -345,13 +346,10 @@ void HttpSession::on_read_body(error_code ec) {
 
 void HttpSession::run_blocking(std::function<void()> work, std::function<void()> done) {
   deadline_ = Clock::time_point::max();  // no timeout while the store works
-  asio::post(ctx_.blocking,
-             [self = shared_from_this(), work = std::move(work), done = std::move(done)]() mutable {
-               work();
-               asio::post(self->socket_.get_executor(), [self, done = std::move(done)] {
-                 if (!self->closed_) done();
-               });
-             });
+  run_off_network(ctx_.blocking, socket_.get_executor(), std::move(work),
+                  [self = shared_from_this(), done = std::move(done)] {
+                    if (!self->closed_) done();
+                  });
 }
 
 }  // namespace streamcheck::http
