@@ -49,12 +49,14 @@ PreparedTransfer FtpClient::prepare(std::string_view path, const TransferOptions
 }
 
 PreparedTransfer FtpClient::prepare_retr(std::string_view path, const TransferOptions& options) {
-  return prepare(path, options);
+  auto prepared = prepare(path, options);
+  prepared.exchange().ftp_download = true;
+  return prepared;
 }
 
 PreparedTransfer FtpClient::prepare_rest_retr(std::string_view path, std::uint64_t offset,
                                               const TransferOptions& options) {
-  auto prepared = prepare(path, options);
+  auto prepared = prepare_retr(path, options);
   curl_easy_setopt(curl_, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(offset));
   return prepared;
 }

@@ -187,6 +187,22 @@ TEST_F(FtpClients, StorRetrRestAppeSizeDeleMkd) {
   EXPECT_FALSE(c.retr("ftpdir/f.bin").completed());
 }
 
+// The client asks the kernel to wake it only once a buffer's worth of a download has
+// arrived; set on the control connection (curl hands a size query's answer to the body
+// callback too), every later reply would wait out the 30 s response timeout.
+TEST_F(FtpClients, SizeQueryFirstOnASessionLeavesRepliesFlowing) {
+  FtpClient setup(*target_->ftp);
+  const Payload p{13, 4 * MiB};
+  ASSERT_TRUE(setup.stor("size-first.bin", p).completed());
+  FtpClient c(*target_->ftp);  // its control connection opens in the size query
+  EXPECT_EQ(c.size("size-first.bin"), p.size);
+  const auto retr = c.retr("size-first.bin");
+  ASSERT_TRUE(retr.completed()) << retr.curl_error;
+  EXPECT_EQ(retr.sha256, payload_sha256(p.seed, p.size, p.kind));
+  EXPECT_LT(retr.seconds, 10) << "a reply waited for a timeout";
+  EXPECT_TRUE(c.dele("size-first.bin").completed());
+}
+
 TEST_F(FtpClients, ConcurrentRetrs) {
   FtpClient setup(*target_->ftp);
   const Payload p{12, 2 * MiB};
