@@ -435,9 +435,10 @@ waits for the whole object (<code>spool-download</code>), two copies
                  f"<figcaption>{esc(captions.get(name, ''))}</figcaption></figure>")
 
     p.append("<h2>Every benchmark</h2><p>One row per target &times; operation &times; size "
-             "(the median when the run had repetitions). Checks in the same run: "
-             "<code>probe_off</code> (the probe's cost) and <code>curl_cli</code> (the curl "
-             "tool, which our client must match).</p>")
+             "(the median when the run had repetitions). The row marked <code>checks</code> is "
+             "the harness checking itself in the same run: our GET with and without the "
+             "probe (probe_cost_pct, goal under 5) and against the curl tool "
+             "(client_vs_curl, goal 1.0 or more), medians of interleaved rounds.</p>")
     extra = sorted({k for r in rows for k in r["figures"]} - {c[0] for c in COLUMNS} - {
         "family_index", "per_family_instance_index", "repetitions", "repetition_index",
         "threads", "iterations", "real_time", "cpu_time"})

@@ -17,6 +17,7 @@
 #include "bench/lib/size_parse.hpp"
 #include "bench/lib/target.hpp"
 #include "bench/lib/target_options.hpp"
+#include "bench/streambench/checks.hpp"
 #include "bench/streambench/fds.hpp"
 #include "bench/streambench/gate.hpp"
 #include "bench/streambench/ops.hpp"
@@ -47,9 +48,14 @@ constexpr const char* kCounters = R"(Counters (one row per benchmark, named TARG
   cpu_ms_per_gib       CPU time of the tree per GiB moved
   harness_rss_kib      streambench's own peak RSS (it must stay flat)
   probe_samples        sampler readings during the transfer
-Checks in the same run, for the largest size of http-get: .../probe_off (the probe's cost)
-and .../curl_cli (the curl tool to /dev/null, which our client must match); their
-ratios are printed on stderr at the end.
+Checks in the same run, for the largest size of http-get (.../checks, printed on stderr
+at the end): --check-rounds rounds of three GETs of one object in turning order (ours
+with the probe, ours without, the curl tool to /dev/null), compared by their medians:
+  probe_on_MBps, probe_off_MBps, curl_MBps   median throughput of each (MB/s)
+  probe_cost_pct       how far apart ours with and without the probe are (goal < 5)
+  client_vs_curl       ours without the probe / the curl tool (goal >= 1.0)
+  client_cpu_ms_per_gib, curl_cpu_ms_per_gib
+                       the two clients' CPU time per GiB received
 
 Google Benchmark's flags are passed through, e.g.
   --benchmark_filter=REGEX  --benchmark_repetitions=N  --benchmark_out=FILE
@@ -125,7 +131,12 @@ int main(int argc, char** argv) {
   app.add_option("--payload", payload, "random or adversarial")->capture_default_str();
   app.add_option("--seed", opt.seed, "Payload seed")->capture_default_str();
   app.add_flag("--no-probe", no_probe, "Do not probe the server (throughput and TTFB only)");
-  app.add_flag("--no-checks", no_checks, "Skip the probe_off and curl_cli comparison benchmarks");
+  app.add_flag("--no-checks", no_checks,
+               "Skip the .../checks benchmark (probe cost, client vs curl)");
+  app.add_option("--check-rounds", opt.check_rounds,
+                 "Rounds of the checks (three GETs of the largest size each)")
+      ->check(CLI::Range(1u, 100u))
+      ->capture_default_str();
   app.add_flag(
       "--no-progress", [&](std::int64_t) { opt.progress = false; }, "No progress line on stderr");
   try {

@@ -14,18 +14,16 @@
 #include <optional>
 #include <sstream>
 
-#include "bench/lib/boost_process.hpp"
-
 #include "bench/lib/error.hpp"
 #include "bench/lib/probe.hpp"
 #include "bench/lib/raw_client.hpp"
 #include "bench/lib/size_parse.hpp"
+#include "bench/streambench/checks.hpp"
 #include "bench/streambench/ops.hpp"
 
 namespace streamcheck::streambench {
 namespace {
 
-namespace bp = boost::process;
 using bench::Measurement;
 using bench::Probe;
 using bench::Transfer;
@@ -74,7 +72,6 @@ struct Sums {
   double cpu_ms_per_gib = 0;
   double samples = 0;
   std::uint64_t bytes = 0;
-  double seconds = 0;
   int iterations = 0;
 };
 
@@ -117,7 +114,6 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       double seconds = 0;
       for (const auto& t : results) seconds = std::max(seconds, t.seconds);
       state.SetIterationTime(seconds);
-      sums.seconds += seconds;
       progress(run, name, results.front());
       for (unsigned i = 0; i < n; ++i) {
         if (auto why = verify(op, clients[i], plans[i], results[i]); !why.empty()) {
@@ -167,52 +163,6 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
     state.counters["deleted_open"] = sums.deleted_open / k;
     state.counters["cpu_ms_per_gib"] = sums.cpu_ms_per_gib / k;
     state.counters["probe_samples"] = sums.samples / k;
-  }
-  if (sums.seconds > 0)
-    run.throughput[name].push_back(static_cast<double>(sums.bytes) / sums.seconds);
-}
-
-// GET of the same object by the curl command-line tool to /dev/null, timed by curl.
-void run_curl_cli(benchmark::State& state, Run& run, std::uint64_t size, const std::string& name) {
-  const auto& get = *find_op("http-get");
-  try {
-    auto client = make_client(*run.target, Proto::http);
-    const auto plan = set_up(get, client, size, run.options, 0, 0);
-    const auto exe = bp::search_path("curl");
-    if (exe.empty()) throw bench::Error("curl is not installed");
-    const auto& url = *run.target->http;
-    const std::string target_url = url.scheme + "://" + url.authority() + "/" + plan.path;
-    std::uint64_t total = 0;
-    double total_seconds = 0;
-    for (auto _ : state) {
-      bp::ipstream out;
-      bp::opstream in;
-      bp::child child(exe,
-                      bp::args({"-s", "-K", "-", "-o", "/dev/null", "-w",
-                                "%{time_total} %{size_download} %{http_code}", target_url}),
-                      bp::std_out > out, bp::std_in<in, bp::std_err> bp::null);
-      if (url.has_userinfo) in << "user = \"" << url.user << ":" << url.password << "\"\n";
-      in.flush();
-      in.pipe().close();
-      double seconds = 0;
-      std::uint64_t bytes = 0;
-      int code = 0;
-      out >> seconds >> bytes >> code;
-      child.wait();
-      if (code != 200 || bytes != size) {
-        fail(state, run, name,
-             "curl got HTTP " + std::to_string(code) + " and " + std::to_string(bytes) + " bytes");
-        return;
-      }
-      state.SetIterationTime(seconds);
-      total += bytes;
-      total_seconds += seconds;
-    }
-    state.SetBytesProcessed(static_cast<std::int64_t>(total));
-    if (total_seconds > 0)
-      run.throughput[name].push_back(static_cast<double>(total) / total_seconds);
-  } catch (const std::exception& e) {
-    fail(state, run, name, e.what());
   }
 }
 
@@ -282,23 +232,22 @@ void register_benchmarks(Run& run) {
         ->Iterations(1)
         ->Unit(benchmark::kMillisecond);
   };
-  // The checks run on the largest size, where fixed costs (the pause at the first byte
-  // for P3, the probe's begin and end) weigh least.
-  const auto largest = *std::max_element(opt.sizes.begin(), opt.sizes.end());
   for (const auto size : opt.sizes) {
     for (const auto* op : ops) {
       const auto name = bench_name(run, *op, size);
       add(name, [&run, op, size, name](benchmark::State& s) {
         run_op(s, run, *op, size, run.options.probe, name);
       });
-      if (op->id == "http-get" && size == largest && opt.checks) {
-        const auto off = name + "/probe_off";
-        add(off,
-            [&run, op, size, off](benchmark::State& s) { run_op(s, run, *op, size, false, off); });
-        const auto cli = name + "/curl_cli";
-        add(cli, [&run, size, cli](benchmark::State& s) { run_curl_cli(s, run, size, cli); });
-      }
     }
+  }
+  // The checks run on the largest size, where fixed costs (the probe's begin and end,
+  // starting the curl tool) weigh least.
+  const bool has_get =
+      std::any_of(ops.begin(), ops.end(), [](auto* op) { return op->id == "http-get"; });
+  if (opt.checks && has_get) {
+    const auto largest = *std::max_element(opt.sizes.begin(), opt.sizes.end());
+    const auto name = bench_name(run, *find_op("http-get"), largest) + "/checks";
+    add(name, [&run, largest, name](benchmark::State& s) { run_checks(s, run, largest, name); });
   }
 }
 
@@ -324,33 +273,6 @@ void add_context(Run& run) {
                          ", VmHWM reset + VmRSS sampler every 5 ms; copies from rchar "
                          "(downloads) / wchar (uploads)"
                    : "off");
-}
-
-void print_checks(const Run& run) {
-  const auto find = [&](const std::string& name) -> std::optional<double> {
-    const auto it = run.throughput.find(name);
-    if (it == run.throughput.end() || it->second.empty()) return std::nullopt;
-    auto v = it->second;  // the median of the repetitions
-    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-  };
-  for (const auto& [name, runs] : run.throughput) {
-    if (!name.ends_with("/probe_off")) continue;
-    const double off = *find(name);
-    const auto base = name.substr(0, name.size() - std::string_view("/probe_off").size());
-    if (const auto on = find(base)) {
-      std::fprintf(stderr,
-                   "probe cost: %s at %.0f MB/s with the probe, %.0f MB/s without: %.1f%% apart "
-                   "(goal < 5%%)\n",
-                   base.c_str(), *on / 1e6, off / 1e6, 100.0 * std::abs(off - *on) / off);
-    }
-    if (const auto cli = find(base + "/curl_cli")) {
-      std::fprintf(stderr,
-                   "client check: %s at %.0f MB/s (no probe), curl to /dev/null %.0f MB/s: "
-                   "%.2fx (goal >= 1.0x)\n",
-                   base.c_str(), off / 1e6, *cli / 1e6, off / *cli);
-    }
-  }
 }
 
 }  // namespace streamcheck::streambench

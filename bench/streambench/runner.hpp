@@ -2,6 +2,7 @@
 // transfers of one (target, protocol, op, size), measured with the probe.
 #pragma once
 
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -11,23 +12,36 @@
 
 namespace streamcheck::streambench {
 
+// What the checks of checks.hpp found: medians over their rounds.
+struct CheckResult {
+  unsigned rounds = 0;
+  double probe_on_bytes_per_second = 0;   // our GET, measured with the probe
+  double probe_off_bytes_per_second = 0;  // our GET, no probe
+  double curl_bytes_per_second = 0;       // the curl tool to /dev/null
+  double client_cpu_ms_per_gib = 0;       // our client's CPU time (no probe)
+  double curl_cpu_ms_per_gib = 0;         // the curl tool's
+
+  double probe_cost_percent() const {
+    return 100.0 * std::abs(probe_off_bytes_per_second - probe_on_bytes_per_second) /
+           probe_off_bytes_per_second;
+  }
+  double client_vs_curl() const { return probe_off_bytes_per_second / curl_bytes_per_second; }
+};
+
 struct Run {
   bench::Target* target = nullptr;
   Options options;
-  std::map<std::string, std::vector<double>> throughput;  // name -> bytes/s of each run
-  int failures = 0;  // benchmarks that ended with SkipWithError
+  std::map<std::string, CheckResult> checks;  // by benchmark name
+  int failures = 0;                           // benchmarks that ended with SkipWithError
 };
 
 // Registers `target/proto/op/size` for each op and size (FTP ops only when the target
 // has FTP, HTTP ops only with HTTP: the others are named on stderr), plus, for the largest
-// size of http-get, `.../probe_off` and `.../curl_cli`: the probe's cost and the
-// client's speed against the curl command-line tool, in the same run.
+// size of http-get, `.../checks` (checks.hpp): the probe's cost and the client's speed
+// against the curl command-line tool, in the same run.
 void register_benchmarks(Run& run);
 
 // Google Benchmark context: target, server version, kernel, root filesystem, ...
 void add_context(Run& run);
-
-// The probe on/off and client/curl ratios, on stderr, after the run.
-void print_checks(const Run& run);
 
 }  // namespace streamcheck::streambench

@@ -30,7 +30,7 @@ TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
   TempFile out("streambench-test.json");
   const auto ran =
       run_command(STREAMBENCH_BINARY,
-                  {"--root-on", "tmpfs", "--sizes", "16MiB", "--no-progress",
+                  {"--root-on", "tmpfs", "--sizes", "16MiB", "--no-progress", "--check-rounds", "3",
                    "--benchmark_out=" + out.path().string(), "--benchmark_out_format=json"});
   ASSERT_EQ(ran.status, 0) << ran.err << ran.out;
   std::ifstream f(out.path());
@@ -42,20 +42,28 @@ TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
   EXPECT_TRUE(context.contains("kernel"));
 
   std::set<std::string> seen;
+  int checks = 0;
   for (const auto& b : doc.at("benchmarks")) {
     const std::string name = b.at("name");
     SCOPED_TRACE(name);
     EXPECT_FALSE(b.value("error_occurred", false)) << b.value("error_message", "");
-    if (name.find("/curl_cli") != std::string::npos) continue;
+    if (name.find("/checks/") != std::string::npos) {  // the harness's figures, not the server's
+      EXPECT_EQ(name.rfind("refserver/http/get/16MiB/checks", 0), 0u);
+      EXPECT_EQ(b.at("rounds").get<double>(), 3);
+      for (const char* counter : {"probe_on_MBps", "probe_off_MBps", "curl_MBps", "client_vs_curl",
+                                  "client_cpu_ms_per_gib", "curl_cpu_ms_per_gib"}) {
+        EXPECT_GT(b.at(counter).get<double>(), 0) << counter;
+      }
+      EXPECT_GE(b.at("probe_cost_pct").get<double>(), 0);
+      EXPECT_FALSE(b.contains("copies"));
+      ++checks;
+      continue;
+    }
     EXPECT_GT(b.at("bytes_per_second").get<double>(), 1e6);
     EXPECT_EQ(b.at("sha256_ok").get<double>(), 1);
     EXPECT_GT(b.at("ttfb_us").get<double>(), 0);
     EXPECT_GT(b.at("harness_rss_kib").get<double>(), 0);
     EXPECT_LT(b.at("harness_rss_kib").get<double>(), 256 * 1024);  // flat: not the payload
-    if (name.find("/probe_off") != std::string::npos) {
-      EXPECT_FALSE(b.contains("copies"));
-      continue;
-    }
     seen.insert(name.substr(0, name.find("/16MiB")));
     for (const char* counter : {"first_byte_read_kib", "rss_peak_kib", "copies", "fd_delta",
                                 "deleted_open", "cpu_ms_per_gib"}) {
@@ -80,6 +88,7 @@ TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
       EXPECT_TRUE(seen.count(op)) << op;
     }
   }
+  EXPECT_EQ(checks, 1);
   EXPECT_NE(ran.err.find("probe cost:"), std::string::npos) << ran.err;
   EXPECT_NE(ran.err.find("client check:"), std::string::npos) << ran.err;
 }
@@ -119,6 +128,9 @@ TEST(Streambench, HelpDocumentsEveryFlagAndCounter) {
                            "--slow-reader",
                            "--payload",
                            "--root-on",
+                           "--check-rounds",
+                           "probe_cost_pct",
+                           "client_vs_curl",
                            "bytes_per_second",
                            "ttfb_us",
                            "first_byte_read_kib",

@@ -1,0 +1,183 @@
+#include "bench/streambench/checks.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+
+#include "bench/lib/boost_process.hpp"
+
+#include "bench/lib/error.hpp"
+#include "bench/lib/probe.hpp"
+#include "bench/streambench/ops.hpp"
+
+namespace streamcheck::streambench {
+namespace {
+
+namespace bp = boost::process;
+using bench::Probe;
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+enum Variant { kProbeOn, kProbeOff, kCurl, kVariants };
+
+struct Timed {
+  double seconds = 0;
+  double cpu_seconds = 0;  // the client's
+};
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+double children_cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_CHILDREN, &ru);
+  const auto s = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const auto n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Our GET of the plan's object, timed as streambench times every transfer; with the
+// probe, measured as run_op measures (begin, transfer, settle on the session, end).
+Timed our_get(Client& client, const Plan& plan, Probe* probe) {
+  const auto& get = *find_op("http-get");
+  touch(client);
+  bench::TransferOptions options;
+  options.hash = false;
+  auto prepared = prepare(get, client, plan, options);
+  if (probe) probe->begin();
+  const double cpu0 = thread_cpu_seconds();
+  const auto t = bench::run(std::move(prepared));
+  const double cpu = thread_cpu_seconds() - cpu0;
+  touch(client);
+  if (probe) probe->end();
+  if (!t.completed() || t.status != 200 || t.body_bytes != plan.bytes)
+    throw bench::Error("our GET: HTTP " + std::to_string(t.status) + ", " +
+                       std::to_string(t.body_bytes) + " bytes, " + t.curl_error);
+  return {t.seconds, cpu};
+}
+
+// The curl tool's GET of the same object to /dev/null, timed by curl (%{time_total}).
+Timed curl_get(const bench::Url& base, const Plan& plan, std::uint64_t size) {
+  const auto exe = bp::search_path("curl");
+  if (exe.empty()) throw bench::Error("curl is not installed");
+  const std::string url = base.scheme + "://" + base.authority() + "/" + plan.path;
+  bp::ipstream out;
+  bp::opstream in;
+  const double cpu0 = children_cpu_seconds();
+  bp::child child(exe,
+                  bp::args({"-s", "-K", "-", "-o", "/dev/null", "-w",
+                            "%{time_total} %{size_download} %{http_code}", url}),
+                  bp::std_out > out, bp::std_in<in, bp::std_err> bp::null);
+  // The password goes through stdin, not the command line other users can read.
+  if (base.has_userinfo) in << "user = \"" << base.user << ":" << base.password << "\"\n";
+  in.flush();
+  in.pipe().close();
+  double seconds = 0;
+  std::uint64_t bytes = 0;
+  int code = 0;
+  out >> seconds >> bytes >> code;
+  child.wait();
+  const double cpu = children_cpu_seconds() - cpu0;
+  if (code != 200 || bytes != size)
+    throw bench::Error("curl got HTTP " + std::to_string(code) + " and " + std::to_string(bytes) +
+                       " bytes");
+  return {seconds, cpu};
+}
+
+}  // namespace
+
+void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std::string& name) {
+  const auto& get = *find_op("http-get");
+  const unsigned rounds = std::max(1u, run.options.check_rounds);
+  try {
+    auto client = make_client(*run.target, Proto::http);
+    const auto plan = set_up(get, client, size, run.options, 0, 0);
+    Probe probe(run.target->pid);
+    std::array<std::vector<Timed>, kVariants> timed;
+    for (auto _ : state) {
+      // The object is read back whole with the hash once; the timed GETs do not hash.
+      const auto first = bench::run(prepare(get, client, plan, {}));
+      if (const auto why = verify(get, client, plan, first); !why.empty()) throw bench::Error(why);
+      for (unsigned r = 0; r < rounds; ++r) {
+        for (int k = 0; k < kVariants; ++k) {
+          const auto v = static_cast<Variant>((k + static_cast<int>(r)) % kVariants);
+          if (v == kCurl) {
+            timed[v].push_back(curl_get(*run.target->http, plan, size));
+          } else {
+            timed[v].push_back(our_get(client, plan, v == kProbeOn ? &probe : nullptr));
+          }
+        }
+      }
+      std::array<double, kVariants> seconds{}, cpu_ms_per_gib{};
+      for (int v = 0; v < kVariants; ++v) {
+        std::vector<double> s, c;
+        for (const auto& t : timed[v]) {
+          s.push_back(t.seconds);
+          c.push_back(1e3 * t.cpu_seconds / (static_cast<double>(size) / kGiB));
+        }
+        seconds[v] = median(s);
+        cpu_ms_per_gib[v] = median(c);
+      }
+      state.SetIterationTime(seconds[kProbeOff]);
+      const auto rate = [&](Variant v) { return static_cast<double>(size) / seconds[v]; };
+      CheckResult result;
+      result.rounds = rounds;
+      result.probe_on_bytes_per_second = rate(kProbeOn);
+      result.probe_off_bytes_per_second = rate(kProbeOff);
+      result.curl_bytes_per_second = rate(kCurl);
+      result.client_cpu_ms_per_gib = cpu_ms_per_gib[kProbeOff];
+      result.curl_cpu_ms_per_gib = cpu_ms_per_gib[kCurl];
+      run.checks[name] = result;
+    }
+  } catch (const std::exception& e) {
+    ++run.failures;
+    std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+    state.SkipWithError(e.what());
+    return;
+  }
+  const auto& r = run.checks[name];
+  state.SetBytesProcessed(static_cast<std::int64_t>(size));
+  state.counters["sha256_ok"] = 1;
+  state.counters["rounds"] = r.rounds;
+  state.counters["probe_on_MBps"] = r.probe_on_bytes_per_second / 1e6;
+  state.counters["probe_off_MBps"] = r.probe_off_bytes_per_second / 1e6;
+  state.counters["curl_MBps"] = r.curl_bytes_per_second / 1e6;
+  state.counters["probe_cost_pct"] = r.probe_cost_percent();
+  state.counters["client_vs_curl"] = r.client_vs_curl();
+  state.counters["client_cpu_ms_per_gib"] = r.client_cpu_ms_per_gib;
+  state.counters["curl_cpu_ms_per_gib"] = r.curl_cpu_ms_per_gib;
+  state.counters["harness_rss_kib"] = static_cast<double>(bench::own_peak_rss_kib());
+}
+
+void print_checks(const Run& run) {
+  for (const auto& [name, r] : run.checks) {
+    std::fprintf(stderr,
+                 "probe cost: %s, medians of %u rounds: %.0f MB/s with the probe, %.0f without: "
+                 "%.1f%% apart (goal < %.0f%%)\n",
+                 name.c_str(), r.rounds, r.probe_on_bytes_per_second / 1e6,
+                 r.probe_off_bytes_per_second / 1e6, r.probe_cost_percent(), kProbeCostGoalPercent);
+    std::fprintf(stderr,
+                 "client check: our GET %.0f MB/s, curl to /dev/null %.0f MB/s: %.2fx (goal >= "
+                 "%.1fx); client CPU %.0f ms/GiB, curl's %.0f ms/GiB\n",
+                 r.probe_off_bytes_per_second / 1e6, r.curl_bytes_per_second / 1e6,
+                 r.client_vs_curl(), kClientVsCurlGoal, r.client_cpu_ms_per_gib,
+                 r.curl_cpu_ms_per_gib);
+  }
+}
+
+}  // namespace streamcheck::streambench
