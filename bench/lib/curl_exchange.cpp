@@ -55,7 +55,9 @@ Exchange::Exchange(CURL* handle, const Url& base, Protocol proto, const Transfer
   curl_easy_setopt(curl, CURLOPT_SOCKOPTDATA, this);
   curl_easy_setopt(
       curl, CURLOPT_SOCKOPTFUNCTION, +[](void* self, curl_socket_t fd, curlsocktype) -> int {
-        static_cast<Exchange*>(self)->last_socket = fd;
+        auto* x = static_cast<Exchange*>(self);
+        x->last_socket = fd;
+        if (x->connection_socket) *x->connection_socket = fd;
         return CURL_SOCKOPT_OK;
       });
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
@@ -120,7 +122,7 @@ void Exchange::wake_less_often() {
     if (!ftp_download) return;
   } else {
     if (!body_left) return;
-    if (fd == CURL_SOCKET_BAD) curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &fd);
+    if (fd == CURL_SOCKET_BAD && connection_socket) fd = *connection_socket;
     // The rest of the body, so the last piece wakes the client; 1 (the default) once it
     // is all here, for the next request on the connection.
     mark = static_cast<long>(std::clamp<std::uint64_t>(*body_left, 1, kReceiveBuffer));
@@ -132,6 +134,7 @@ void Exchange::wake_less_often() {
 
 void Exchange::reset_on_close() {
   curl_socket_t fd = last_socket;
+  if (fd == CURL_SOCKET_BAD && connection_socket) fd = *connection_socket;
   if (fd == CURL_SOCKET_BAD) curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &fd);
   if (fd == CURL_SOCKET_BAD) return;
   linger hard{1, 0};

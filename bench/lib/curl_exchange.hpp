@@ -40,6 +40,10 @@ struct Exchange {
   // The socket curl opened last for this exchange (the FTP data connection, or a new
   // HTTP connection); CURL_SOCKET_BAD when it reused one.
   curl_socket_t last_socket = CURL_SOCKET_BAD;
+  // HTTP: the client's record of the socket its handle opened last, kept across
+  // exchanges; the connection a reused exchange runs on (curl does not say which while
+  // the transfer runs: CURLINFO_ACTIVESOCKET answers only between transfers).
+  curl_socket_t* connection_socket = nullptr;
   Protocol protocol;
   TransferOptions options;  // a copy: a prepared transfer outlives the caller's options
   std::vector<std::unique_ptr<Source>> sources;  // upload bodies (one per multipart file)

@@ -34,9 +34,10 @@ std::string HttpClient::url_for(std::string_view path) const {
 
 namespace {
 
-std::unique_ptr<Exchange> exchange_for(CURL* curl, const Url& base, std::string url,
-                                       const TransferOptions& options) {
+std::unique_ptr<Exchange> exchange_for(CURL* curl, int* connection_socket, const Url& base,
+                                       std::string url, const TransferOptions& options) {
   auto x = std::make_unique<Exchange>(curl, base, Protocol::http, options);
+  x->connection_socket = connection_socket;
   x->url = std::move(url);
   curl_easy_setopt(curl, CURLOPT_URL, x->url.c_str());
   return x;
@@ -45,12 +46,12 @@ std::unique_ptr<Exchange> exchange_for(CURL* curl, const Url& base, std::string 
 }  // namespace
 
 PreparedTransfer HttpClient::prepare_get(std::string_view path, const TransferOptions& options) {
-  return PreparedTransfer(exchange_for(curl_, base_, url_for(path), options));
+  return PreparedTransfer(exchange_for(curl_, &socket_, base_, url_for(path), options));
 }
 
 PreparedTransfer HttpClient::prepare_get_range(std::string_view path, std::uint64_t first,
                                                std::uint64_t last, const TransferOptions& options) {
-  auto x = exchange_for(curl_, base_, url_for(path), options);
+  auto x = exchange_for(curl_, &socket_, base_, url_for(path), options);
   x->range = std::to_string(first) + "-" + std::to_string(last);
   curl_easy_setopt(curl_, CURLOPT_RANGE, x->range.c_str());
   return PreparedTransfer(std::move(x));
@@ -58,7 +59,7 @@ PreparedTransfer HttpClient::prepare_get_range(std::string_view path, std::uint6
 
 PreparedTransfer HttpClient::prepare_put(std::string_view path, const Payload& payload,
                                          bool chunked, const TransferOptions& options) {
-  auto x = exchange_for(curl_, base_, url_for(path), options);
+  auto x = exchange_for(curl_, &socket_, base_, url_for(path), options);
   x->set_body(payload);
   if (!chunked)
     curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(payload.length()));
@@ -69,7 +70,7 @@ PreparedTransfer HttpClient::prepare_post_multipart(std::string_view path,
                                                     const std::vector<MultipartFile>& files,
                                                     bool unknown_size,
                                                     const TransferOptions& options) {
-  auto x = exchange_for(curl_, base_, url_for(path), options);
+  auto x = exchange_for(curl_, &socket_, base_, url_for(path), options);
   x->mime = curl_mime_init(curl_);
   for (const auto& f : files) {
     x->sources.push_back(std::make_unique<detail::Source>(f.payload));
@@ -99,7 +100,7 @@ PreparedTransfer HttpClient::prepare_post_multipart(std::string_view path,
 
 PreparedTransfer HttpClient::prepare_custom(std::string_view method, std::string_view path,
                                             const TransferOptions& options) {
-  auto x = exchange_for(curl_, base_, url_for(path), options);
+  auto x = exchange_for(curl_, &socket_, base_, url_for(path), options);
   x->keep_body = true;
   x->range = std::string(method);  // kept alive for curl
   curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, x->range.c_str());

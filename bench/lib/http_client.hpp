@@ -70,6 +70,9 @@ class HttpClient {
  private:
   Url base_;
   CURL* curl_ = nullptr;
+  // The socket this handle opened last: its keep-alive connection, which later
+  // exchanges reuse without curl naming it to them (a curl_socket_t).
+  int socket_ = -1;
 };
 
 }  // namespace streamcheck::bench
