@@ -15,6 +15,12 @@
 namespace streamcheck::bench {
 namespace {
 
+// curl 7.88's FTP client can sit in its own 1 s poll between the EPSV reply and the data
+// connect (seen here on every server, often), because no socket or timer wakes it. FTP
+// transfers and concurrent batches drive a multi handle themselves with this short poll,
+// which bounds that wait: at 5 ms a REST+RETR of 16 MiB still lost 5 ms of its 6 to it.
+// A wake-up a millisecond costs nothing measurable while a transfer waits.
+constexpr int kPollMs = 1;
 constexpr size_t kKeepBytes = 64 * 1024;
 // Buffers large enough that the client is not what limits a loopback transfer (few
 // calls per MiB) and small enough to stay in a core's L2 cache: on a 2-core VM, 256 KiB
@@ -240,11 +246,7 @@ Transfer finish(Exchange& x, CURLcode code, Clock::time_point end) {
 
 CURLcode perform(Exchange& x) {
   if (!x.multi) return curl_easy_perform(x.curl);
-  // curl 7.88's FTP client can sit in its own 1 s poll between the EPSV reply and the
-  // data connect (seen here on every server, often), because no timer wakes it. Driving
-  // the multi handle ourselves with a short poll bounds that wait to a few ms; the
-  // owner's multi keeps the control connection (and its login) between transfers.
-  constexpr int kPollMs = 5;
+  // The owner's multi keeps the control connection (and its login) between transfers.
   if (CURLMcode mc = curl_multi_add_handle(x.multi, x.curl); mc != CURLM_OK)
     throw Error(std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc));
   CURLcode result = CURLE_RECV_ERROR;
@@ -295,7 +297,7 @@ std::vector<Transfer> run_concurrently(std::vector<PreparedTransfer> transfers) 
   int running = static_cast<int>(transfers.size());
   while (running > 0) {
     CURLMcode mc = curl_multi_perform(multi, &running);
-    if (mc == CURLM_OK && running > 0) mc = curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    if (mc == CURLM_OK && running > 0) mc = curl_multi_poll(multi, nullptr, 0, kPollMs, nullptr);
     if (mc != CURLM_OK) {
       curl_multi_cleanup(multi);
       throw Error(std::string("curl multi: ") + curl_multi_strerror(mc));
