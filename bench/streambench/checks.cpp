@@ -52,9 +52,11 @@ double median(std::vector<double> v) {
 }
 
 // Our GET of the plan's object, timed as streambench times every transfer; with the
-// probe, measured as run_op measures (begin, transfer, settle on the session, end).
-Timed our_get(Client& client, const Plan& plan, Probe* probe) {
+// probe, measured as run_op measures (begin, transfer, settle on the session, end). On a
+// new connection each time, as the curl tool's.
+Timed our_get(const bench::Target& target, const Plan& plan, Probe* probe) {
   const auto& get = *find_op("http-get");
+  auto client = make_client(target, Proto::http);
   touch(client);
   bench::TransferOptions options;
   options.hash = false;
@@ -119,7 +121,7 @@ void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std
           if (v == kCurl) {
             timed[v].push_back(curl_get(*run.target->http, plan, size));
           } else {
-            timed[v].push_back(our_get(client, plan, v == kProbeOn ? &probe : nullptr));
+            timed[v].push_back(our_get(*run.target, plan, v == kProbeOn ? &probe : nullptr));
           }
         }
       }
