@@ -78,8 +78,11 @@ std::vector<pid_t> Probe::pids() {
 
 proc::TreeReading Probe::read_locked(bool fd_targets) {
   const auto& pids = tracker_.refresh();
-  return proc::read_tree(pids,
-                         {.memory = true, .io = false, .fd_count = true, .fd_targets = fd_targets});
+  return proc::read_tree(pids, {.memory = true,
+                                .io = false,
+                                .fd_count = true,
+                                .fd_targets = fd_targets,
+                                .cpu_clock = false});
 }
 
 void Probe::begin() {
@@ -91,7 +94,7 @@ void Probe::begin() {
   fds_before_.clear();
   for (const auto& p : reading.processes)
     for (const auto& f : p.fds) fds_before_.push_back({p.stat.pid, f});
-  base_ = totals_locked();
+  base_ = totals_locked(true);
   hwm_reset_ok_ = false;
   if (options_.reset_hwm) {
     hwm_reset_ok_ = proc::reset_hwm_all(tracker_.pids()) == tracker_.pids().size();
@@ -104,17 +107,27 @@ void Probe::begin() {
   cv_.notify_all();
 }
 
-Probe::Totals Probe::totals_locked() {
+Probe::Totals Probe::totals_locked(bool at_begin) {
   const auto& members = tracker_.refresh();
   (void)members;
   std::vector<std::pair<pid_t, std::uint64_t>> alive;
   for (const auto& m : tracker_.members()) {
-    const auto r = proc::read_process(m.pid, {.memory = false, .io = true, .fd_count = false});
+    const auto r = proc::read_process(
+        m.pid, {.memory = false, .io = true, .fd_count = false, .cpu_clock = options_.cpu_clock});
     if (!r || r->stat.start_ticks != m.start_ticks) continue;
-    auto& s = seen_[{m.pid, m.start_ticks}];
+    const auto [it, is_new] = seen_.try_emplace({m.pid, m.start_ticks});
+    auto& s = it->second;
     s.ppid = r->stat.ppid;
     if (r->io) s.io = *r->io;
-    s.cpu_ms = r->stat.cpu_ms();
+    s.cpu = r->cpu;
+    if (at_begin) {
+      s.cpu_at_begin = r->cpu;
+    } else if (is_new) {
+      // Started after begin(): all its CPU time is the measurement's. Zero in the unit it
+      // was read in, so that it is counted in ns where the clock is readable.
+      s.cpu_at_begin = {.ticks = 0,
+                        .ns = r->cpu.ns ? std::optional<std::uint64_t>(0) : std::nullopt};
+    }
     alive.emplace_back(m.pid, m.start_ticks);
   }
   const auto is_alive_pid = [&](pid_t pid) {
@@ -124,7 +137,8 @@ Probe::Totals Probe::totals_locked() {
   for (auto& [key, s] : seen_) {
     const bool now = std::find(alive.begin(), alive.end(), key) != alive.end();
     if (!now) s.gone = true;
-    t.cpu_ms += s.cpu_ms;
+    t.cpu_ns += proc::cpu_ns_between(s.cpu_at_begin, s.cpu);
+    if (!s.cpu_at_begin.ns || !s.cpu.ns) t.cpu_from_ticks = true;
     // A gone process reaped by a parent in the tree: its io is in the parent's now.
     if (s.gone && is_alive_pid(s.ppid)) continue;
     t.io += s.io;
@@ -193,7 +207,8 @@ Measurement Probe::end() {
   m.hwm_after_kib = reading.hwm_kib;
   m.hwm_exact = hwm_reset_ok_ && m.processes_seen == 1 && m.processes_after == 1;
   m.io = totals.io - base_.io;
-  m.cpu_ms = saturating_sub(totals.cpu_ms, base_.cpu_ms);
+  m.cpu_ms = static_cast<double>(totals.cpu_ns) / 1e6;
+  m.cpu_from_ticks = totals.cpu_from_ticks;
   m.fds_before = fds_before_.size();
   m.fds_after = reading.fd_count;
   for (const auto& p : reading.processes) {

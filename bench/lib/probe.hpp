@@ -16,10 +16,12 @@
 //     Processes that end during a measurement are accounted as the kernel does: the
 //     io of a process reaped by a parent that is in the tree is already in that
 //     parent's counters; the last reading of any other (orphaned, or reaped by the
-//     harness as a subreaper) is kept and added in. CPU time (utime + stime, without
-//     the children's) always keeps the last reading of a gone process. A process that
-//     lives and dies between two samples (every few ms; io and CPU are read every
-//     4th) escapes unless its parent is in the tree;
+//     harness as a subreaper) is kept and added in. CPU time (of all threads, those
+//     that exited too, without the children's) is read in ns from each process's
+//     CPU-time clock, in 10 ms clock ticks only where that cannot be read (see
+//     proc::CpuTime), and always keeps the last reading of a gone process. A process
+//     that lives and dies between two samples (every few ms; io and CPU are read
+//     every 4th) escapes unless its parent is in the tree;
 //   - descriptors with targets at begin() and end(): the count, those new at the end,
 //     and those on unlinked files (`(deleted)`).
 // end() lets the server settle first: it polls until the tree's fd count and RSS are
@@ -54,6 +56,9 @@ struct ProbeOptions {
   std::chrono::microseconds sample_interval{5000};
   bool reset_hwm = true;
   std::chrono::milliseconds settle_timeout{500};
+  // false reads CPU time in clock ticks only, as where the CPU-time clock is not
+  // readable: for comparison and tests.
+  bool cpu_clock = true;
 };
 
 // A descriptor of one process of the tree.
@@ -73,7 +78,8 @@ struct Measurement {
   std::optional<std::uint64_t> hwm_after_kib;  // summed VmHWM at end() (reset at begin())
   bool hwm_exact = false;                      // one process throughout and its HWM reset worked
   proc::IoCounters io;                         // deltas over the tree
-  std::uint64_t cpu_ms = 0;
+  double cpu_ms = 0;                           // CPU time of the tree (ms, to the ns)
+  bool cpu_from_ticks = false;  // some process's CPU time was read in 10 ms ticks only
   std::size_t fds_before = 0;
   std::size_t fds_after = 0;
   std::vector<TreeFd> new_fds;      // open at end() and not at begin() (pid, fd, target)
@@ -113,17 +119,20 @@ class Probe {
   struct Seen {  // a process seen during the measurement, by (pid, start time)
     pid_t ppid = 0;
     proc::IoCounters io;
-    std::uint64_t cpu_ms = 0;
+    proc::CpuTime cpu_at_begin;  // zero for a process that started meanwhile
+    proc::CpuTime cpu;           // the last reading
     bool gone = false;
   };
   struct Totals {
-    proc::IoCounters io;
-    std::uint64_t cpu_ms = 0;
+    proc::IoCounters io;       // absolute: callers take differences
+    std::uint64_t cpu_ns = 0;  // since begin(): each process in one unit (cpu_ns_between)
+    bool cpu_from_ticks = false;
   };
 
   void sampler_loop();
   void sample_locked(bool counters);
-  Totals totals_locked();  // io and CPU now, with the gone processes' part
+  // io and CPU now, with the gone processes' part; `at_begin` takes the CPU baseline.
+  Totals totals_locked(bool at_begin = false);
   proc::TreeReading read_locked(bool fd_targets);
 
   pid_t root_;

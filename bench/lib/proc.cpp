@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -106,8 +107,22 @@ long clock_ticks_per_second() {
   return ticks;
 }
 
+std::uint64_t ticks_to_ns(std::uint64_t ticks) {
+  return ticks * (1'000'000'000 / static_cast<std::uint64_t>(clock_ticks_per_second()));
+}
+
 std::uint64_t Stat::cpu_ms() const {
-  return (utime_ticks + stime_ticks) * 1000 / static_cast<std::uint64_t>(clock_ticks_per_second());
+  return cpu_ticks() * 1000 / static_cast<std::uint64_t>(clock_ticks_per_second());
+}
+
+std::uint64_t CpuTime::best_ns() const {
+  return ns ? *ns : ticks_to_ns(ticks);
+}
+
+std::uint64_t cpu_ns_between(const CpuTime& from, const CpuTime& to) {
+  const auto sub = [](std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; };
+  if (from.ns && to.ns) return sub(*to.ns, *from.ns);
+  return ticks_to_ns(sub(to.ticks, from.ticks));
 }
 
 const char* to_string(FdKind kind) {
@@ -206,6 +221,19 @@ std::optional<IoCounters> read_io(pid_t pid) {
   const auto write_bytes = field_after(text, "write_bytes:");
   if (!rchar || !wchar || !read_bytes || !write_bytes) throw_parse(path, "missing counters");
   return IoCounters{*rchar, *wchar, *read_bytes, *write_bytes};
+}
+
+std::optional<std::uint64_t> read_cpu_ns(pid_t pid) {
+  // The process clock (CPUCLOCK_SCHED): for another process the kernel sums its threads'
+  // runtime as of their last scheduler event or tick (a thread running now may lack up to
+  // one kernel tick, 1-10 ms, as its schedstat does; a settled server runs none) plus the
+  // exited threads' runtime.
+  clockid_t clock{};
+  if (::clock_getcpuclockid(pid, &clock) != 0) return std::nullopt;
+  timespec ts{};
+  if (::clock_gettime(clock, &ts) != 0) return std::nullopt;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000 +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 namespace {

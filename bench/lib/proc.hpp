@@ -7,8 +7,9 @@
 // the file and the reason, so a measurement never silently reads zero.
 //
 // Costs: each reader opens and reads one small file (fds: one directory, plus one
-// readlink per fd when targets are wanted). Nothing here scans all of /proc; see
-// proc_tree.hpp for the tree. Thread-safe: no shared state.
+// readlink per fd when targets are wanted; the CPU clock is two system calls and no
+// file). Nothing here scans all of /proc; see proc_tree.hpp for the tree. Thread-safe:
+// no shared state.
 #pragma once
 
 #include <sys/types.h>
@@ -58,9 +59,32 @@ struct Stat {
   std::uint64_t start_ticks = 0;  // start time after boot: with pid, names a process
 
   bool zombie() const { return state == 'Z'; }
+  std::uint64_t cpu_ticks() const { return utime_ticks + stime_ticks; }
   // utime + stime in milliseconds.
   std::uint64_t cpu_ms() const;
 };
+
+// The CPU time of a process: all its threads, living and exited, without its children.
+// /proc/PID/stat has it in clock ticks (USER_HZ, 10 ms): a transfer of a few milliseconds reads
+// as 0 or 10. The process's CPU-time clock (clock_getcpuclockid(3)) has it in ns: the
+// scheduler's own runtime sum, which also keeps the time of threads that have exited
+// (unlike the per-thread /proc/PID/task/TID/schedstat, which goes with its thread),
+// readable for any process in our PID namespace without permission checks, with no
+// file to open. The ticks are kept as the fallback where the clock cannot be read
+// (a sandbox that filters clock_gettime, say).
+struct CpuTime {
+  std::uint64_t ticks = 0;          // utime + stime from /proc/PID/stat
+  std::optional<std::uint64_t> ns;  // from the CPU-time clock, when it could be read
+
+  // ns when known, else the ticks in ns.
+  std::uint64_t best_ns() const;
+};
+
+// The CPU time from `from` to `to` (two readings of one process, `to` later) in ns,
+// saturating at 0. In ns when both readings have the clock, else from the ticks: a
+// difference of readings in two units would be off by up to two ticks (stat truncates
+// utime and stime each).
+std::uint64_t cpu_ns_between(const CpuTime& from, const CpuTime& to);
 
 enum class FdKind { file, socket, pipe, anon_inode, other };
 
@@ -81,6 +105,11 @@ FdKind classify_fd_target(const std::string& target);
 std::optional<Stat> read_stat(pid_t pid);
 std::optional<Memory> read_memory(pid_t pid);
 std::optional<IoCounters> read_io(pid_t pid);
+// The process's CPU-time clock in ns (see CpuTime). nullopt when the process is gone,
+// and also when the clock cannot be read here: callers that read /proc/PID/stat just
+// before tell the two apart with exists(). Never throws. A zombie's clock is final and
+// still readable.
+std::optional<std::uint64_t> read_cpu_ns(pid_t pid);
 // The fd numbers with their targets, sorted by fd. An fd closed between listing and
 // readlink is left out.
 std::optional<std::vector<FdInfo>> read_fds(pid_t pid);
@@ -100,5 +129,7 @@ bool exists(pid_t pid);
 
 // Clock ticks per second (sysconf(_SC_CLK_TCK)), read once.
 long clock_ticks_per_second();
+// Clock ticks in ns.
+std::uint64_t ticks_to_ns(std::uint64_t ticks);
 
 }  // namespace streamcheck::bench::proc

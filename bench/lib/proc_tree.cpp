@@ -254,6 +254,13 @@ std::optional<ProcessReading> read_process(pid_t pid, const ReadOptions& options
   auto st = read_stat(pid);
   if (!st) return std::nullopt;
   r.stat = std::move(*st);
+  r.cpu.ticks = r.stat.cpu_ticks();
+  if (options.cpu_clock) {
+    r.cpu.ns = read_cpu_ns(pid);
+    // No clock for a process whose stat was just read: it is gone, or the clock is not
+    // readable here and the ticks stand in.
+    if (!r.cpu.ns && !exists(pid)) return std::nullopt;
+  }
   if (r.stat.zombie()) {
     // Its memory and descriptors are released; its io and CPU counters are final.
     if (options.io) r.io = read_io(pid);
@@ -294,7 +301,7 @@ TreeReading read_tree(std::span<const pid_t> pids, const ReadOptions& options) {
       tree.rss_kib += r->memory->rss_kib;
       tree.hwm_kib += r->memory->hwm_kib;
     }
-    tree.cpu_ms += r->stat.cpu_ms();
+    tree.cpu_ns += r->cpu.best_ns();
     if (r->io) tree.io += *r->io;
     if (r->fd_count) tree.fd_count += *r->fd_count;
     tree.deleted_open += static_cast<std::size_t>(

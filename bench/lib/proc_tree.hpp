@@ -97,10 +97,12 @@ struct ReadOptions {
   bool io = true;
   bool fd_count = true;
   bool fd_targets = false;  // implies the count
+  bool cpu_clock = true;    // CPU time in ns (two system calls, no file); else ticks only
 };
 
 struct ProcessReading {
-  Stat stat;                     // always read: identity, parent, CPU time
+  Stat stat;                     // always read: identity, parent, CPU time in ticks
+  CpuTime cpu;                   // the ticks, and the ns when the clock was asked and read
   std::optional<Memory> memory;  // empty for a zombie, or when not asked
   std::optional<IoCounters> io;  // empty when not asked
   std::optional<std::size_t> fd_count;
@@ -114,7 +116,7 @@ struct TreeReading {
   std::vector<ProcessReading> processes;  // those that were still there
   std::uint64_t rss_kib = 0;              // sum of VmRSS
   std::uint64_t hwm_kib = 0;              // sum of VmHWM (an upper bound of the tree's peak)
-  std::uint64_t cpu_ms = 0;               // sum of utime + stime
+  std::uint64_t cpu_ns = 0;               // sum of each process's CpuTime::best_ns()
   IoCounters io;                          // sum over the tree
   std::size_t fd_count = 0;               // sum of open fds
   std::size_t deleted_open = 0;           // fds on unlinked files (with fd_targets)
@@ -122,7 +124,9 @@ struct TreeReading {
   const ProcessReading* find(pid_t pid) const;
 };
 
-// Reads each of `pids` and sums; processes gone meanwhile are skipped.
+// Reads each of `pids` and sums; processes gone meanwhile are skipped. The difference
+// of two readings' cpu_ns is off by up to two ticks for a process that had the clock in
+// one and not the other; cpu_ns_between() per process avoids that.
 TreeReading read_tree(std::span<const pid_t> pids, const ReadOptions& options = {});
 
 // Resets VmHWM of each of `pids`; returns how many were reset (gone ones are skipped,

@@ -143,7 +143,7 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
             static_cast<double>(moved) / static_cast<double>(std::max<std::uint64_t>(1, bytes));
         sums.fd_delta += static_cast<double>(m.fd_delta());
         sums.deleted_open += static_cast<double>(m.deleted_open());
-        sums.cpu_ms_per_gib += static_cast<double>(m.cpu_ms) / (static_cast<double>(bytes) / kGiB);
+        sums.cpu_ms_per_gib += m.cpu_ms / (static_cast<double>(bytes) / kGiB);
         sums.samples += static_cast<double>(m.samples);
         for (const auto& f : m.new_fds)
           std::fprintf(stderr, "%s: new descriptor in pid %d: fd %d -> %s\n", name.c_str(),

@@ -3,13 +3,17 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +37,19 @@ void write_file(std::size_t bytes) {
   for (std::size_t done = 0; done < bytes; done += buf.size())
     if (::write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) ::_exit(9);
   ::close(fd);
+}
+
+// Spins until this thread has had `ms` of CPU time: CPU, not wall time, so the amount is
+// the same on a busy machine.
+void burn_cpu(std::chrono::milliseconds ms) {
+  const auto thread_ns = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  };
+  const auto until = thread_ns() + std::chrono::nanoseconds(ms).count();
+  while (thread_ns() < until) {
+  }
 }
 
 // A child that, on 'a', maps and touches 64 MiB; on 'f' unmaps it.
@@ -183,22 +200,126 @@ TEST(Probe, CountsTheIoOfAChildReapedMidMeasurementOnce) {
   EXPECT_EQ(mid.wchar, m.io.wchar);
 }
 
-TEST(Probe, MeasuresCpuTime) {
-  ForkedChild child([](ForkedChild::Channel& ch) {
+// The probe's measurement of a child that runs `work` between begin() and end() (and
+// stays alive until after the end).
+Measurement measure_child(std::function<void()> work) {
+  ForkedChild child([&work](ForkedChild::Channel& ch) {
     ch.reply("ready");
     ch.wait_command();
+    work();
+    ch.reply("done");
+    ch.wait_command();
+  });
+  EXPECT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid());
+  probe.begin();
+  EXPECT_EQ(child.ask('w'), "done");
+  return probe.end();
+}
+
+TEST(Probe, MeasuresCpuTime) {
+  const auto m = measure_child([] {
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(150);
     volatile std::uint64_t x = 0;
     while (std::chrono::steady_clock::now() < until) x = x + 1;
-    ch.reply("spun");
+  });
+  EXPECT_GE(m.cpu_ms, 50);  // 150 ms of spinning, even on a busy machine
+  EXPECT_FALSE(m.cpu_from_ticks);
+}
+
+// The time of a thread that exits is gone from its /proc/PID/task/TID/schedstat but not
+// from the process's CPU-time clock.
+TEST(Probe, KeepsTheCpuOfAThreadThatExitedBeforeTheEnd) {
+  const auto m =
+      measure_child([] { std::thread([] { burn_cpu(std::chrono::milliseconds(30)); }).join(); });
+  EXPECT_GE(m.cpu_ms, 25);
+  EXPECT_LT(m.cpu_ms, 100);
+}
+
+// 3 ms of CPU: 10 ms clock ticks can only say 0 or 10.
+TEST(Probe, ResolvesAFewMillisecondsOfCpu) {
+  const auto m = measure_child([] { burn_cpu(std::chrono::milliseconds(3)); });
+  EXPECT_GE(m.cpu_ms, 1);
+  EXPECT_LT(m.cpu_ms, 9);
+  EXPECT_FALSE(m.cpu_from_ticks);
+}
+
+TEST(Probe, SumsTheCpuOfTwoBurningThreads) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ch.reply("ready");
     ch.wait_command();
+    std::atomic<int> burnt{0};
+    int release[2];
+    if (::pipe(release) != 0) ::_exit(5);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i) {
+      threads.emplace_back([&] {
+        burn_cpu(std::chrono::milliseconds(40));
+        ++burnt;
+        char c;
+        (void)!::read(release[0], &c, 1);  // alive until after the end()
+      });
+    }
+    while (burnt < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ch.reply("burnt");
+    ch.wait_command();
+    ::close(release[1]);
+    for (auto& t : threads) t.join();
   });
   ASSERT_EQ(child.read_reply(), "ready");
   Probe probe(child.pid());
   probe.begin();
-  ASSERT_EQ(child.ask('s'), "spun");
+  ASSERT_EQ(child.ask('b'), "burnt");
   const auto m = probe.end();
-  EXPECT_GE(m.cpu_ms, 50u);  // 150 ms of spinning, even on a busy machine
+  EXPECT_GE(m.cpu_ms, 75);
+  EXPECT_LT(m.cpu_ms, 150);
+}
+
+// A worker that burns, is read by the sampler, exits and is reaped by its parent: its
+// last reading counts, once (the parent's own clock has none of it).
+TEST(Probe, KeepsTheCpuOfAChildReapedMidMeasurement) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ch.reply("ready");
+    ch.wait_command();
+    const pid_t worker = ::fork();
+    if (worker == 0) {
+      burn_cpu(std::chrono::milliseconds(30));
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));  // read by the sampler
+      ::_exit(0);
+    }
+    ::waitpid(worker, nullptr, 0);
+    ch.reply("reaped");
+    ch.wait_command();
+  });
+  ASSERT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid(), {.sample_interval = std::chrono::milliseconds(2)});
+  probe.begin();
+  ASSERT_EQ(child.ask('w'), "reaped");
+  const auto m = probe.end();
+  EXPECT_EQ(m.processes_seen, 2u);
+  EXPECT_GE(m.cpu_ms, 25);
+  EXPECT_LT(m.cpu_ms, 55) << "counted twice: in the parent and as a gone child";
+}
+
+// Where the clock cannot be read the probe falls back to ticks: coarse, not lost.
+TEST(Probe, FallsBackToClockTicks) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ch.reply("ready");
+    ch.wait_command();
+    std::thread([] { burn_cpu(std::chrono::milliseconds(60)); }).join();
+    ch.reply("joined");
+    ch.wait_command();
+  });
+  ASSERT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid(), {.cpu_clock = false});
+  probe.begin();
+  ASSERT_EQ(child.ask('t'), "joined");
+  const auto m = probe.end();
+  EXPECT_TRUE(m.cpu_from_ticks);
+  EXPECT_GE(m.cpu_ms, 40);  // 60 ms, give or take two ticks of truncation
+  EXPECT_LT(m.cpu_ms, 100);
+  const double tick_ms = 1000.0 / static_cast<double>(proc::clock_ticks_per_second());
+  EXPECT_EQ(std::fmod(m.cpu_ms, tick_ms), 0) << "whole ticks";
 }
 
 TEST(Probe, RefusesAMissingProcessAndMisuse) {

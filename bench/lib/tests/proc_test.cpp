@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "bench/lib/tests/forked_child.hpp"
 
@@ -57,6 +59,7 @@ TEST(Proc, GoneProcessReadsAsNullopt) {
   EXPECT_FALSE(read_io(pid));
   EXPECT_FALSE(read_fds(pid));
   EXPECT_FALSE(count_fds(pid));
+  EXPECT_FALSE(read_cpu_ns(pid));
   EXPECT_EQ(reset_hwm(pid), HwmReset::gone);
 }
 
@@ -165,6 +168,45 @@ TEST(Proc, IoCountersGrowWhenTheChildWrites) {
   EXPECT_GE(delta.wchar, kBytes);
   EXPECT_LT(delta.wchar, kBytes + 4096);  // plus the channel's reply
   ::unlink(path.c_str());
+}
+
+TEST(Proc, CpuClockKeepsExitedThreadsAndAgreesWithTheTicks) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ch.reply("started");
+    ch.wait_command();
+    std::thread([] {
+      timespec ts{};
+      do ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+      while (ts.tv_sec == 0 && ts.tv_nsec < 50'000'000);
+    }).join();
+    ch.reply("joined");
+    ch.wait_command();
+  });
+  ASSERT_EQ(child.read_reply(), "started");
+  const auto before = read_cpu_ns(child.pid());
+  ASSERT_TRUE(before) << "this kernel gives no CPU-time clock of another process";
+  ASSERT_EQ(child.ask('t'), "joined");
+  const auto after = read_cpu_ns(child.pid());
+  const auto st = read_stat(child.pid());
+  ASSERT_TRUE(after && st);
+  EXPECT_GE(*after - *before, 50'000'000u);  // the thread is gone, its time is not
+  // Both are the scheduler's runtime; stat truncates utime and stime to ticks each.
+  const auto ticks_ns = static_cast<double>(ticks_to_ns(st->cpu_ticks()));
+  EXPECT_LE(ticks_ns, static_cast<double>(*after) + 1e6);
+  EXPECT_GE(ticks_ns, static_cast<double>(*after) - static_cast<double>(ticks_to_ns(3)));
+}
+
+TEST(Proc, CpuTimeDifferencesStayInOneUnit) {
+  const std::uint64_t tick = ticks_to_ns(1);
+  EXPECT_EQ(tick, 1'000'000'000u / static_cast<std::uint64_t>(clock_ticks_per_second()));
+  const CpuTime a{.ticks = 1, .ns = tick + 1'500'000};
+  const CpuTime b{.ticks = 1, .ns = tick + 4'000'000};
+  const CpuTime c{.ticks = 3};
+  EXPECT_EQ(cpu_ns_between(a, b), 2'500'000u);
+  EXPECT_EQ(cpu_ns_between(a, c), 2 * tick);  // no clock at one end: ticks at both
+  EXPECT_EQ(cpu_ns_between(c, a), 0u);        // saturates
+  EXPECT_EQ(a.best_ns(), tick + 1'500'000);
+  EXPECT_EQ(c.best_ns(), 3 * tick);
 }
 
 TEST(Proc, IoCounterArithmetic) {

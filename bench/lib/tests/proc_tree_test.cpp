@@ -102,6 +102,13 @@ TEST_P(ProcTree, TreeReadingCountsTheGrandchildsDescriptors) {
   EXPECT_GT(reading.rss_kib, 0u);
   EXPECT_EQ(reading.rss_kib, g->memory->rss_kib + c->memory->rss_kib);
   EXPECT_EQ(reading.io.wchar, g->io->wchar + c->io->wchar);
+  ASSERT_TRUE(g->cpu.ns && c->cpu.ns);
+  EXPECT_EQ(reading.cpu_ns, *g->cpu.ns + *c->cpu.ns);
+  // Without the clock, the ticks.
+  const auto ticks = read_tree(tracker.pids(), {.cpu_clock = false});
+  ASSERT_EQ(ticks.processes.size(), 2u);
+  EXPECT_FALSE(ticks.processes[0].cpu.ns);
+  EXPECT_EQ(ticks.cpu_ns, ticks_to_ns(ticks.processes[0].cpu.ticks + ticks.processes[1].cpu.ticks));
 }
 
 TEST_P(ProcTree, TrackerFollowsNewChildrenAndDropsTheDead) {
@@ -176,6 +183,7 @@ TEST_P(ProcTree, OrphansStayMembersUntilTheyEnd) {
   const auto zombie = read_process(grandchild, {.fd_targets = true});
   ASSERT_TRUE(zombie);
   EXPECT_TRUE(zombie->io);
+  EXPECT_TRUE(zombie->cpu.ns);  // final, and still readable
   EXPECT_FALSE(zombie->memory);
   EXPECT_EQ(zombie->fd_count, 0u);
   ASSERT_EQ(::waitpid(grandchild, nullptr, 0), grandchild);
