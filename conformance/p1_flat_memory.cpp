@@ -14,7 +14,7 @@ constexpr Requirement kP1{"P1",
 constexpr std::uint64_t kSlopeKiB = 4 * 1024;
 
 void flat_memory(Op op) {
-  SKIP_UNLESS_APPLIES(op);
+  SKIP_UNLESS_RUNNABLE(op);  // downloads read an object the suite uploads first
   const auto& c = suite().config;
   measure(op, c.small);  // warm-up: first-use allocations are not the body
   const auto small = measure(op, c.small);

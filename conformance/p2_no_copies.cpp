@@ -15,7 +15,7 @@ constexpr Requirement kP2Down{"P2",
 constexpr double kMaxCopies = 1.1;
 
 void no_copies(Op op) {
-  SKIP_UNLESS_APPLIES(op);
+  SKIP_UNLESS_RUNNABLE(op);  // downloads read an object the suite uploads first
   const auto size = suite().config.large;
   const auto r = measure(op, size);
   ASSERT_EQ(r.verify_error, "") << op_id(op) << " of " << bytes(size);

@@ -14,7 +14,7 @@ constexpr Requirement kP3{"P3",
 constexpr std::uint64_t kMaxRead = 16 * MiB;
 
 void first_byte(Op op) {
-  SKIP_UNLESS_APPLIES(op);
+  SKIP_UNLESS_RUNNABLE(op);  // downloads read an object the suite uploads first
   const auto size = suite().config.first_byte;
   MeasureOptions o;
   o.stop_at_first_byte = true;

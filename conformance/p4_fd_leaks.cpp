@@ -43,7 +43,7 @@ void ftp_abort(Op op, const Plan& plan, std::uint64_t at) {
 }
 
 void fd_leaks(Op op) {
-  SKIP_UNLESS_APPLIES(op);
+  SKIP_UNLESS_RUNNABLE(op);  // downloads read an object the suite uploads first
   std::mt19937_64 rng(suite().config.seed * 7919 + static_cast<std::uint64_t>(op));
   std::vector<bool> abort(kTransfers, false);
   for (int i = 0; i < kAborted; ++i) abort[static_cast<size_t>(i)] = true;

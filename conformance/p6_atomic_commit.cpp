@@ -2,11 +2,15 @@
 // whole (and, with the root known, no orphan beside it or in staging); a download in
 // progress while a new version commits returns the whole old version; two concurrent
 // uploads to one path leave exactly one of them, whole.
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "bench/lib/sha256.hpp"
 #include "conformance/ops.hpp"
+#include "conformance/raw.hpp"
 
 namespace streamcheck::conformance {
 namespace {
@@ -57,6 +61,8 @@ Content read_ftp(const std::string& path) {
 
 // The orphans an aborted upload left: names in `dir` (relative to the root) other than
 // `keep`, and names in the refserver-style ROOT/.staging. Empty when the root is unknown.
+// So every P6 test writes in a directory of its own: another test's file there would
+// count as an orphan.
 std::string orphans(const std::string& dir, const std::string& keep) {
   auto& s = suite();
   if (!s.target().root) return "";
@@ -76,7 +82,7 @@ std::string percent(std::uint64_t cut) {
 void aborted_http_put(bool chunked) {
   SKIP_UNLESS_APPLIES(chunked ? Op::http_put_chunked : Op::http_put);
   auto& s = suite();
-  const std::string dir = s.http_dir(chunked ? "p6-chunked" : "p6");
+  const std::string dir = s.http_dir(chunked ? "p6-put-chunked-abort" : "p6-put-abort");
   const std::string file = "versioned.bin";
   const Payload v1{s.next_seed(), kSize, PayloadKind::random};
   bench::HttpClient c(*s.target().http);
@@ -106,7 +112,7 @@ void aborted_http_put(bool chunked) {
 void aborted_ftp_stor(bool reset) {
   SKIP_UNLESS_APPLIES(Op::ftp_stor);
   auto& s = suite();
-  const std::string dir = s.ftp_dir(reset ? "p6-reset" : "p6-abor");
+  const std::string dir = s.ftp_dir(reset ? "p6-stor-reset" : "p6-stor-abor");
   const std::string file = "versioned.bin";
   const Payload v1{s.next_seed(), kSize, PayloadKind::random};
   bench::FtpClient c(*s.target().ftp);
@@ -131,9 +137,7 @@ void aborted_ftp_stor(bool reset) {
       data->reset();
       ctl->read_reply(5s);  // 426 (or 451)
     } else {
-      ctl->send_raw(
-          "\xff\xf4\xff\xf2"
-          "ABOR\r\n");
+      send_abor(*ctl);               // Telnet IP and Synch first (RFC 959 §4.1.3)
       for (int i = 0; i < 2; ++i) {  // 426 then 226, or 226 alone
         const auto r = ctl->read_reply(2s);
         if (r.code == 0 || r.code == 226 || r.code == 225) break;
@@ -165,51 +169,144 @@ TEST(P6AtomicCommit, FtpStorDataResetKeepsOldVersion) {
   aborted_ftp_stor(true);
 }
 
-// A download paused after its first byte while a whole new version is uploaded and
-// committed; then read to the end.
+// A download paused after its first byte while a new version is uploaded and committed;
+// then read to the end. The writer runs on a thread of its own and the reader waits
+// for it at its first byte, up to kWriterWait, then reads on whether the writer has
+// finished or not: a server may make the writer wait for the reader (vsftpd's
+// lock_upload_files takes a read lock for RETR and a write lock for STOR), which keeps
+// the reader's version whole and so conforms to P6; the writer then finishes after the
+// reader. (The writer must not run inside the reader's callback: against such a server
+// neither would move until a timeout.) The verdict does not depend on the timing: the
+// reader, begun before the commit, must get the whole old version byte for byte, and
+// once both are done a fresh read must give the whole new version.
+constexpr auto kWriterWait = 3s;
+
+struct DuringCommit {
+  Transfer read;
+  Transfer write;
+  bool first_byte = false;  // the reader got a first byte (and the writer ran)
+  bool committed_while_paused = false;
+  double paused_seconds = 0;
+  std::string timing() const {
+    if (!first_byte) return "the reader got no first byte, so the writer did not run";
+    return committed_while_paused
+               ? "the writer finished while the reader was paused (" + fixed(paused_seconds) + " s)"
+               : "the writer had not finished " + fixed(paused_seconds) +
+                     " s into the reader's pause; the reader read on (the server serialises "
+                     "the writer behind the reader, or is slow)";
+  }
+};
+
+// `read(options)` runs the reader on this thread; `write()` runs the writer on another,
+// started at the reader's first byte.
+template <class Read, class Write>
+DuringCommit read_during_commit(Read read, Write write) {
+  DuringCommit r;
+  std::mutex m;
+  std::condition_variable cv;
+  bool go = false, cancel = false, done = false;
+  std::thread writer([&] {
+    {
+      std::unique_lock lock(m);
+      cv.wait(lock, [&] { return go || cancel; });
+      if (cancel) return;
+    }
+    Transfer t;
+    try {
+      t = write();
+    } catch (const std::exception& e) {
+      t.curl_code = -1;
+      t.curl_error = e.what();
+    }
+    {
+      std::lock_guard lock(m);
+      r.write = std::move(t);
+      done = true;
+    }
+    cv.notify_all();
+  });
+  bench::TransferOptions o;
+  o.on_first_byte = [&] {
+    std::unique_lock lock(m);
+    go = r.first_byte = true;
+    cv.notify_all();
+    const auto start = std::chrono::steady_clock::now();
+    r.committed_while_paused = cv.wait_for(lock, kWriterWait, [&] { return done; });
+    r.paused_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  try {
+    r.read = read(o);
+  } catch (...) {
+    {
+      std::lock_guard lock(m);
+      cancel = true;
+    }
+    cv.notify_all();
+    writer.join();
+    throw;
+  }
+  {
+    std::lock_guard lock(m);
+    cancel = !go;
+  }
+  cv.notify_all();
+  writer.join();
+  record("writer", r.timing());
+  return r;
+}
+
+// The verdict of both protocols: `what` names the reader's and the writer's commands.
+void judge_during_commit(const DuringCommit& r, const Payload& v1, const Payload& v2,
+                         const char* reader, const char* writer, const Content& after) {
+  const auto timing = " (" + r.timing() + ")";
+  ASSERT_TRUE(r.first_byte) << reader << " of the old version: " << describe(r.read)
+                            << ", no body byte came";
+  const auto want = sha256_of(v1);
+  check(r.read.completed() && r.read.body_bytes == v1.size && r.read.sha256 == want, kReader,
+        std::string("the ") + reader + " begun before the commit: " + std::to_string(v1.size) +
+            " bytes, SHA-256 " + want + " (the old version)",
+        describe(r.read) + ", " + std::to_string(r.read.body_bytes) + " bytes, SHA-256 " +
+            r.read.sha256 + timing);
+  ASSERT_TRUE(r.write.completed() && r.write.status < 300)
+      << writer << " of the new version: " << describe(r.write) << timing;
+  const auto want2 = sha256_of(v2);
+  check(after.error.empty() && after.bytes == v2.size && after.sha256 == want2, kReader,
+        std::string("a ") + reader + " after both: the whole new version, " +
+            std::to_string(v2.size) + " bytes, SHA-256 " + want2,
+        after.text() + timing);
+}
+
 TEST(P6AtomicCommit, HttpGetDuringCommitSeesOldVersion) {
   SKIP_UNLESS_APPLIES(Op::http_put);
   auto& s = suite();
-  const std::string path = s.http_dir("p6") + "read-during-commit.bin";
+  const std::string path = s.http_dir("p6-get-during-commit") + "versioned.bin";
   const Payload v1{s.next_seed(), kReaderSize, PayloadKind::random};
   const Payload v2{s.next_seed(), kReaderSize, PayloadKind::random};
   bench::HttpClient c(*s.target().http);
-  ASSERT_LT(c.put(path, v1).status, 300);
+  const auto put1 = c.put(path, v1);
+  ASSERT_TRUE(put1.completed() && put1.status < 300)
+      << "PUT of the old version: " << describe(put1);
   bench::HttpClient writer(*s.target().http);
-  Transfer put2;
-  const auto get = c.get(path, {.on_first_byte = [&] { put2 = writer.put(path, v2); }});
-  ASSERT_TRUE(put2.completed() && put2.status < 300)
-      << "PUT of the new version: " << describe(put2);
-  const auto want = sha256_of(v1);
-  check(get.completed() && get.body_bytes == kReaderSize && get.sha256 == want, kReader,
-        "the GET begun before the commit: " + std::to_string(kReaderSize) + " bytes, SHA-256 " +
-            want + " (the old version)",
-        describe(get) + ", " + std::to_string(get.body_bytes) + " bytes, SHA-256 " + get.sha256);
-  const auto after = read_http(path);
-  check(after.sha256 == sha256_of(v2), kReader, "a GET after the commit gives the new version",
-        after.text());
+  const auto r = read_during_commit([&](const bench::TransferOptions& o) { return c.get(path, o); },
+                                    [&] { return writer.put(path, v2); });
+  judge_during_commit(r, v1, v2, "GET", "PUT", read_http(path));
 }
 
 TEST(P6AtomicCommit, FtpRetrDuringCommitSeesOldVersion) {
   SKIP_UNLESS_APPLIES(Op::ftp_stor);
   auto& s = suite();
-  const std::string path = s.ftp_dir("p6") + "read-during-commit.bin";
+  const std::string path = s.ftp_dir("p6-retr-during-commit") + "versioned.bin";
   const Payload v1{s.next_seed(), kReaderSize, PayloadKind::random};
   const Payload v2{s.next_seed(), kReaderSize, PayloadKind::random};
   bench::FtpClient c(*s.target().ftp);
-  ASSERT_TRUE(c.stor(path, v1).completed());
+  const auto stor1 = c.stor(path, v1);
+  ASSERT_TRUE(stor1.completed()) << "STOR of the old version: " << describe(stor1);
   bench::FtpClient writer(*s.target().ftp);
-  Transfer stor2;
-  const auto retr = c.retr(path, {.on_first_byte = [&] { stor2 = writer.stor(path, v2); }});
-  ASSERT_TRUE(stor2.completed()) << "STOR of the new version: " << describe(stor2);
-  const auto want = sha256_of(v1);
-  check(retr.completed() && retr.body_bytes == kReaderSize && retr.sha256 == want, kReader,
-        "the RETR begun before the commit: " + std::to_string(kReaderSize) + " bytes, SHA-256 " +
-            want + " (the old version)",
-        describe(retr) + ", " + std::to_string(retr.body_bytes) + " bytes, SHA-256 " + retr.sha256);
-  const auto after = read_ftp(path);
-  check(after.sha256 == sha256_of(v2), kReader, "a RETR after the commit gives the new version",
-        after.text());
+  const auto r =
+      read_during_commit([&](const bench::TransferOptions& o) { return c.retr(path, o); },
+                         [&] { return writer.stor(path, v2); });
+  judge_during_commit(r, v1, v2, "RETR", "STOR", read_ftp(path));
 }
 
 template <class Client, class Prepare, class Read>
@@ -240,7 +337,7 @@ void concurrent_writers(const std::string& path, Prepare prepare, Read read,
 TEST(P6AtomicCommit, HttpConcurrentPutsLeaveOneWinner) {
   SKIP_UNLESS_APPLIES(Op::http_put);
   concurrent_writers<bench::HttpClient>(
-      suite().http_dir("p6") + "two-writers.bin",
+      suite().http_dir("p6-put-writers") + "two-writers.bin",
       [](bench::HttpClient& c, const std::string& p, const Payload& x) {
         return c.prepare_put(p, x);
       },
@@ -250,7 +347,7 @@ TEST(P6AtomicCommit, HttpConcurrentPutsLeaveOneWinner) {
 TEST(P6AtomicCommit, FtpConcurrentStorsLeaveOneWinner) {
   SKIP_UNLESS_APPLIES(Op::ftp_stor);
   concurrent_writers<bench::FtpClient>(
-      suite().ftp_dir("p6") + "two-writers.bin",
+      suite().ftp_dir("p6-stor-writers") + "two-writers.bin",
       [](bench::FtpClient& c, const std::string& p, const Payload& x) {
         return c.prepare_stor(p, x);
       },

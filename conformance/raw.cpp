@@ -1,5 +1,7 @@
 #include "conformance/raw.hpp"
 
+#include <sys/socket.h>
+
 #include <vector>
 
 #include "bench/lib/error.hpp"
@@ -44,31 +46,44 @@ std::string content_of(const bench::Payload& p) {
 }
 }  // namespace
 
+Known http_object(const std::string& name, const std::string& sub) {
+  const bench::Payload p{suite().next_seed(), 1000, bench::PayloadKind::random};
+  Known k{suite().http_dir(sub) + name, content_of(p)};
+  bench::HttpClient c(*suite().target().http);
+  const auto put = c.put(k.path, p);
+  if (!put.completed() || put.status >= 300)
+    throw bench::Error("PUT " + k.path + " answered " + std::to_string(put.status));
+  return k;
+}
+
+Known ftp_object(const std::string& name, const std::string& sub) {
+  const bench::Payload p{suite().next_seed(), 1000, bench::PayloadKind::random};
+  Known k{suite().ftp_dir(sub) + name, content_of(p)};
+  bench::FtpClient c(*suite().target().ftp);
+  const auto stor = c.stor(k.path, p);
+  if (!stor.completed()) throw bench::Error("STOR " + k.path + ": " + stor.curl_error);
+  return k;
+}
+
 const Known& http_known() {
   static std::optional<Known> known;
-  if (!known) {
-    const bench::Payload p{suite().next_seed(), 1000, bench::PayloadKind::random};
-    Known k{suite().http_dir("rfc") + "http-known.bin", content_of(p)};
-    bench::HttpClient c(*suite().target().http);
-    const auto put = c.put(k.path, p);
-    if (!put.completed() || put.status >= 300)
-      throw bench::Error("PUT " + k.path + " answered " + std::to_string(put.status));
-    known = k;
-  }
+  if (!known) known = http_object("http-known.bin");
   return *known;
 }
 
 const Known& ftp_known() {
   static std::optional<Known> known;
-  if (!known) {
-    const bench::Payload p{suite().next_seed(), 1000, bench::PayloadKind::random};
-    Known k{suite().ftp_dir("rfc") + "ftp-known.bin", content_of(p)};
-    bench::FtpClient c(*suite().target().ftp);
-    const auto stor = c.stor(k.path, p);
-    if (!stor.completed()) throw bench::Error("STOR " + k.path + ": " + stor.curl_error);
-    known = k;
-  }
+  if (!known) known = ftp_object("ftp-known.bin");
   return *known;
+}
+
+bool send_abor(bench::FtpControl& control) {
+  constexpr char kIac = '\xff', kIp = '\xf4', kDm = '\xf2';
+  const char in_band[] = {kIac, kIp, kIac};
+  if (!control.send_raw(std::string_view(in_band, sizeof in_band))) return false;
+  const int fd = control.connection().fd();
+  if (::send(fd, &kDm, 1, MSG_OOB | MSG_NOSIGNAL) != 1) return false;
+  return control.send_raw("ABOR\r\n");
 }
 
 std::string write_headers() {

@@ -21,12 +21,55 @@ std::string codes_text(std::initializer_list<int> codes);  // "400 or 505"
 
 // A known object for read-only tests: 1000 random bytes at http_dir("rfc")/known.bin
 // (HTTP) or ftp_dir("rfc")/known.bin (FTP). Made once. Returns its path and content.
+// Shared by many tests, so no test may write to it, not even one that expects the
+// server to refuse the write: a server that wrongly accepts must fail that test only,
+// not every later test that compares against the object. Such a test makes its own
+// object with http_object() / ftp_object().
 struct Known {
   std::string path;
   std::string content;
 };
 const Known& http_known();
 const Known& ftp_known();
+// A fresh object of 1000 random bytes at http_dir(SUB)/NAME (ftp_dir(SUB)/NAME), made
+// (or replaced) on every call. Throws bench::Error when the upload fails.
+Known http_object(const std::string& name, const std::string& sub = "rfc");
+Known ftp_object(const std::string& name, const std::string& sub = "rfc");
+
+// Skips a test that reads the known object when the upload that makes it does not
+// apply (--without http-put, no credentials, OPTIONS without PUT): a skip with the
+// reason, not an exception from http_known().
+#define SKIP_UNLESS_HTTP_KNOWN()                                                                   \
+  do {                                                                                             \
+    SKIP_UNLESS_HTTP();                                                                            \
+    if (auto why_ =                                                                                \
+            ::streamcheck::conformance::suite().why_not(::streamcheck::conformance::Op::http_put); \
+        !why_.empty())                                                                             \
+      GTEST_SKIP() << "the test reads an object it makes with PUT, which does not apply: "         \
+                   << why_;                                                                        \
+  } while (0)
+#define SKIP_UNLESS_FTP_KNOWN()                                                                    \
+  do {                                                                                             \
+    SKIP_UNLESS_FTP();                                                                             \
+    if (auto why_ =                                                                                \
+            ::streamcheck::conformance::suite().why_not(::streamcheck::conformance::Op::ftp_stor); \
+        !why_.empty())                                                                             \
+      GTEST_SKIP() << "the test reads a file it makes with STOR, which does not apply: " << why_;  \
+  } while (0)
+
+// ABOR as RFC 959 §4.1.3 asks a user-FTP to send it: the Telnet IP (interrupt
+// process), then the Telnet Synch, then "ABOR\r\n". The Synch (RFC 854 "The TELNET
+// Synch") is IAC DM sent with the TCP urgent flag, DM being the last (or only) octet of
+// urgent data. Sent as IAC IP IAC in band and DM alone with MSG_OOB, as lftp does
+// (Ftp::SendUrgentCmd: "only DM byte is to be sent in urgent mode"). A server reads
+// IAC IP IAC DM ABOR with SO_OOBINLINE (vsftpd) and IAC IP IAC ABOR without it (the
+// kernel takes the urgent DM out of the stream); both reduce to ABOR. The BSD ftp
+// client's order (IAC IP IAC with MSG_OOB, so the IAC is urgent, then DM in band, a
+// workaround for 4.3BSD's urgent mark) leaves a bare DM before "ABOR" for a server
+// without SO_OOBINLINE: the refserver answers it 500 '?ABOR'. Python's ftplib sends
+// "ABOR\r\n" itself as urgent data, without IP or Synch.
+// False when the connection is closed.
+bool send_abor(bench::FtpControl& control);
 
 // "Host: x\r\n" + credentials, for requests that write.
 std::string write_headers();

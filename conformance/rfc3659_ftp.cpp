@@ -26,6 +26,7 @@ TEST(Rfc3659Feat, FeatIs211WithOneFeaturePerLine) {
 
 TEST(Rfc3659Size, SizeIsExactInTypeI) {
   SKIP_UNLESS_FEATURE("SIZE");
+  SKIP_UNLESS_FTP_KNOWN();
   const auto& k = ftp_known();
   auto c = suite().ftp_raw();
   const auto r = c->command("SIZE " + k.path);
@@ -37,6 +38,7 @@ TEST(Rfc3659Size, SizeIsExactInTypeI) {
 
 TEST(Rfc3659Mdtm, MdtmIsAUtcTimestamp) {
   SKIP_UNLESS_FEATURE("MDTM");
+  SKIP_UNLESS_FTP_KNOWN();
   auto c = suite().ftp_raw();
   const auto r = c->command("MDTM " + ftp_known().path);
   check(std::regex_match(r.text, std::regex(R"(213 \d{14}(\.\d+)?)")),
@@ -45,6 +47,8 @@ TEST(Rfc3659Mdtm, MdtmIsAUtcTimestamp) {
 
 TEST(Rfc3659Rest, RestStreamThenRetrSendsTheRest) {
   SKIP_UNLESS_FEATURE("REST STREAM");
+  SKIP_UNLESS_APPLIES(Op::ftp_rest);  // --without ftp-rest
+  SKIP_UNLESS_FTP_KNOWN();
   const auto& k = ftp_known();
   bench::FtpClient f(*suite().target().ftp);
   const auto t = f.rest_retr(k.path, 900, {.keep_body = true});
@@ -61,6 +65,7 @@ TEST(Rfc3659Rest, RestStreamThenRetrSendsTheRest) {
 
 TEST(Rfc3659Mlst, MlstGivesFacts) {
   SKIP_UNLESS_FEATURE("MLST");
+  SKIP_UNLESS_FTP_KNOWN();
   auto c = suite().ftp_raw();
   const auto r = c->command("MLST " + ftp_known().path);
   const bool facts = r.text.find("size=1000;") != std::string::npos &&

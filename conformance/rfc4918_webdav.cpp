@@ -60,6 +60,7 @@ TEST(Rfc4918Webdav, MkcolWithUnknownBodyIs415) {
 
 TEST(Rfc4918Webdav, PutWithMissingParentIs409) {
   SKIP_UNLESS_DAV();
+  SKIP_UNLESS_APPLIES(Op::http_put);  // --without http-put: no PUT to test with
   CHECK_STATUS(
       http_exchange(request("PUT", suite().http_dir("rfc") + "none/here/x.bin", "abc")),
       (Requirement{"RFC 4918 §9.7.1", "A PUT whose parent collection does not exist: 409."}), 409);
@@ -67,6 +68,7 @@ TEST(Rfc4918Webdav, PutWithMissingParentIs409) {
 
 TEST(Rfc4918Webdav, DeleteGives204ThenIs404) {
   SKIP_UNLESS_DAV();
+  SKIP_UNLESS_APPLIES(Op::http_put);  // --without http-put: no PUT to test with
   const auto path = suite().http_dir("rfc") + "to-delete.bin";
   http_exchange(request("PUT", path, "abc"));
   CHECK_STATUS(http_exchange(request("DELETE", path)),

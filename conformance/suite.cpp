@@ -174,6 +174,28 @@ std::string Suite::why_not(Op op) {
   return "";
 }
 
+std::string Suite::why_not_runnable(Op op) {
+  if (auto why = why_not(op); !why.empty()) return why;
+  Op maker = op;
+  switch (op) {
+    case Op::http_get:
+    case Op::http_range:
+      maker = Op::http_put;
+      break;
+    case Op::ftp_retr:
+    case Op::ftp_rest:
+    case Op::ftp_appe:  // appends to a head it STORs first
+      maker = Op::ftp_stor;
+      break;
+    default:
+      return "";
+  }
+  if (auto why = why_not(maker); !why.empty())
+    return std::string(op_id(op)) + " reads an object the suite makes with " +
+           std::string(op_id(maker)) + ", which does not apply: " + why;
+  return "";
+}
+
 std::string Suite::http_dir(const std::string& sub) {
   const std::string base = "/conformance-" + std::to_string(::getpid()) + "/";
   bench::HttpClient c(*target_->http);

@@ -88,6 +88,11 @@ class Suite {
 
   // Why `op` does not apply to the target, or "" when it does.
   std::string why_not(Op op);
+  // Why a test of `op` cannot run, or "": why_not(op), and for an op that reads (or
+  // appends to) an object the suite makes itself, why not the upload that makes it
+  // (PUT over HTTP, STOR over FTP): `--without http-put` must skip an HTTP GET test
+  // whose object would be PUT, not fail it.
+  std::string why_not_runnable(Op op);
   // OPTIONS of "/" (Allow and DAV), once; "" when it could not be read.
   const std::string& http_allow();
   bool http_allows(std::string_view method);
@@ -142,6 +147,13 @@ inline Suite& suite() {
     if (auto why_ = ::streamcheck::conformance::suite().why_not(op); !why_.empty()) { \
       GTEST_SKIP() << why_;                                                           \
     }                                                                                 \
+  } while (0)
+// GTEST_SKIP() with the reason when a test of the op cannot run (why_not_runnable).
+#define SKIP_UNLESS_RUNNABLE(op)                                                               \
+  do {                                                                                         \
+    if (auto why_ = ::streamcheck::conformance::suite().why_not_runnable(op); !why_.empty()) { \
+      GTEST_SKIP() << why_;                                                                    \
+    }                                                                                          \
   } while (0)
 #define SKIP_UNLESS_HTTP()                                        \
   do {                                                            \

@@ -1,0 +1,55 @@
+// Hostile input over both protocols, the runner shared by bad_input_http.cpp and
+// bad_input_ftp.cpp (BadInput.*: malformed framing and commands; Security.*: traversal,
+// NUL, commands before login, RFC 2577 address checks, writes without credentials,
+// slowloris). Each case must get a clear error; afterwards the server still serves a
+// normal request, no object of the case exists, and the server's tree holds no more
+// descriptors than before the case.
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conformance/raw.hpp"
+
+namespace streamcheck::conformance::hostile {
+
+inline constexpr Requirement kClear{"DESIGN bad input",
+                                    "Hostile input gets a clear error status or reply."};
+inline constexpr Requirement kAfter{"DESIGN bad input",
+                                    "After hostile input the server still serves, keeps no "
+                                    "partial object and no descriptor of it."};
+
+enum class Proto { http, ftp };
+struct Case {
+  const char* suite;
+  const char* name;
+  Proto proto;
+  std::function<void()> run;  // sends the input, checks the answer
+  std::string object;         // a name under the hostile dir the case must not leave behind
+  // The op the input relies on (it is a PUT, a chunked PUT, a multipart POST, or reads
+  // a file the suite makes with STOR): when that op does not apply to the target
+  // (--without, OPTIONS, FEAT), the case skips with the reason instead of judging the
+  // server on a method it does not offer.
+  std::optional<Op> needs;
+};
+
+// Where cases write: http_dir("hostile") + name, ftp_dir("hostile") + name.
+std::string victim(const std::string& name);
+std::string ftp_victim(const std::string& name);
+
+// An HTTP case: `request` on a fresh connection must get one of `codes`.
+Case http_case(const char* suite_name, const char* name, std::optional<Op> needs,
+               std::function<std::string()> request, std::initializer_list<int> codes,
+               std::string object = "");
+// An FTP case: `command` (after login unless `login` is false) must get one of `codes`.
+Case ftp_case(const char* suite_name, const char* name, std::function<std::string()> command,
+              std::initializer_list<int> codes, bool login = true, std::string object = "");
+
+// Registers one GoogleTest test per case (call from a namespace-scope initializer, so
+// that they exist before RUN_ALL_TESTS). Returns true.
+bool register_cases(std::vector<Case> cases, const char* file, int line);
+
+}  // namespace streamcheck::conformance::hostile
