@@ -85,6 +85,7 @@ struct Measurement {
   std::vector<TreeFd> new_fds;      // open at end() and not at begin() (pid, fd, target)
   std::vector<TreeFd> deleted_fds;  // open at end() on unlinked files
   std::uint64_t samples = 0;        // sampler ticks during the measurement
+  double sampler_cpu_ms = 0;        // the sampler thread's own CPU time meanwhile (its cost)
   std::uint64_t tree_searches = 0;  // of which looked for new processes
 
   // Peak RSS growth of the tree during the measurement (see the top of this file).
@@ -130,6 +131,7 @@ class Probe {
   };
 
   void sampler_loop();
+  std::uint64_t sampler_cpu_ns();  // the sampler thread's CPU-time clock (0: no sampler)
   void sample_locked(bool counters);
   // io and CPU now, with the gone processes' part; `at_begin` takes the CPU baseline.
   Totals totals_locked(bool at_begin = false);
@@ -147,6 +149,7 @@ class Probe {
   std::uint64_t rss_before_ = 0;
   std::uint64_t rss_peak_ = 0;
   std::uint64_t samples_ = 0;
+  std::uint64_t sampler_cpu_at_begin_ns_ = 0;
   std::uint64_t searches_at_begin_ = 0;
   std::size_t processes_before_ = 0;
   bool hwm_reset_ok_ = false;

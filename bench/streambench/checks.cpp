@@ -27,7 +27,8 @@ enum Variant { kProbeOn, kProbeOff, kCurl, kVariants };
 
 struct Timed {
   double seconds = 0;
-  double cpu_seconds = 0;  // the client's
+  double cpu_seconds = 0;        // the client's
+  double probe_cpu_seconds = 0;  // the probe's: begin() and end() here, and its sampler
 };
 
 double thread_cpu_seconds() {
@@ -61,16 +62,23 @@ Timed our_get(const bench::Target& target, const Plan& plan, Probe* probe) {
   bench::TransferOptions options;
   options.hash = false;
   auto prepared = prepare(get, client, plan, options);
+  double probe_cpu = 0;
+  const double begin0 = thread_cpu_seconds();
   if (probe) probe->begin();
   const double cpu0 = thread_cpu_seconds();
   const auto t = bench::run(std::move(prepared));
   const double cpu = thread_cpu_seconds() - cpu0;
+  probe_cpu += cpu0 - begin0;
   touch(client);
-  if (probe) probe->end();
+  if (probe) {
+    const double end0 = thread_cpu_seconds();
+    const auto m = probe->end();
+    probe_cpu += thread_cpu_seconds() - end0 + m.sampler_cpu_ms / 1e3;
+  }
   if (!t.completed() || t.status != 200 || t.body_bytes != plan.bytes)
     throw bench::Error("our GET: HTTP " + std::to_string(t.status) + ", " +
                        std::to_string(t.body_bytes) + " bytes, " + t.curl_error);
-  return {t.seconds, cpu};
+  return {t.seconds, cpu, probe_cpu};
 }
 
 // The curl tool's GET of the same object to /dev/null, timed by curl (%{time_total}).
@@ -144,6 +152,10 @@ void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std
       result.curl_bytes_per_second = rate(kCurl);
       result.client_cpu_ms_per_gib = cpu_ms_per_gib[kProbeOff];
       result.curl_cpu_ms_per_gib = cpu_ms_per_gib[kCurl];
+      std::vector<double> probe_share;
+      for (const auto& t : timed[kProbeOn])
+        probe_share.push_back(100.0 * t.probe_cpu_seconds / t.seconds);
+      result.probe_cpu_percent = median(probe_share);
       run.checks[name] = result;
     }
   } catch (const std::exception& e) {
@@ -160,6 +172,7 @@ void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std
   state.counters["probe_off_MBps"] = r.probe_off_bytes_per_second / 1e6;
   state.counters["curl_MBps"] = r.curl_bytes_per_second / 1e6;
   state.counters["probe_cost_pct"] = r.probe_cost_percent();
+  state.counters["probe_cpu_pct"] = r.probe_cpu_percent;
   state.counters["client_vs_curl"] = r.client_vs_curl();
   state.counters["client_cpu_ms_per_gib"] = r.client_cpu_ms_per_gib;
   state.counters["curl_cpu_ms_per_gib"] = r.curl_cpu_ms_per_gib;
@@ -170,9 +183,10 @@ void print_checks(const Run& run) {
   for (const auto& [name, r] : run.checks) {
     std::fprintf(stderr,
                  "probe cost: %s, medians of %u rounds: %.0f MB/s with the probe, %.0f without: "
-                 "%.1f%% apart (goal < %.0f%%)\n",
+                 "%.1f%% apart (goal < %.0f%%); the probe's own CPU: %.1f%% of a core\n",
                  name.c_str(), r.rounds, r.probe_on_bytes_per_second / 1e6,
-                 r.probe_off_bytes_per_second / 1e6, r.probe_cost_percent(), kProbeCostGoalPercent);
+                 r.probe_off_bytes_per_second / 1e6, r.probe_cost_percent(), kProbeCostGoalPercent,
+                 r.probe_cpu_percent);
     std::fprintf(stderr,
                  "client check: our GET %.0f MB/s, curl to /dev/null %.0f MB/s: %.2fx (goal >= "
                  "%.1fx); client CPU %.0f ms/GiB, curl's %.0f ms/GiB\n",

@@ -53,6 +53,7 @@ at the end): --check-rounds rounds of three GETs of one object in turning order 
 with the probe, ours without, the curl tool to /dev/null), compared by their medians:
   probe_on_MBps, probe_off_MBps, curl_MBps   median throughput of each (MB/s)
   probe_cost_pct       how far apart ours with and without the probe are (goal < 5)
+  probe_cpu_pct        the probe's own CPU time (readings, sampler) / the transfer's time
   client_vs_curl       ours without the probe / the curl tool (goal >= 1.0)
   client_cpu_ms_per_gib, curl_cpu_ms_per_gib
                        the two clients' CPU time per GiB received

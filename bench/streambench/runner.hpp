@@ -20,6 +20,9 @@ struct CheckResult {
   double curl_bytes_per_second = 0;       // the curl tool to /dev/null
   double client_cpu_ms_per_gib = 0;       // our client's CPU time (no probe)
   double curl_cpu_ms_per_gib = 0;         // the curl tool's
+  // The probe's own CPU time (its begin and end readings, its sampler) over the time of
+  // the transfer it measured: what it takes from the machine, whatever the scheduler did.
+  double probe_cpu_percent = 0;
 
   double probe_cost_percent() const {
     return 100.0 * std::abs(probe_off_bytes_per_second - probe_on_bytes_per_second) /

@@ -55,6 +55,7 @@ TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
         EXPECT_GT(b.at(counter).get<double>(), 0) << counter;
       }
       EXPECT_GE(b.at("probe_cost_pct").get<double>(), 0);
+      EXPECT_GT(b.at("probe_cpu_pct").get<double>(), 0);
       EXPECT_FALSE(b.contains("copies"));
       ++checks;
       continue;
@@ -130,6 +131,7 @@ TEST(Streambench, HelpDocumentsEveryFlagAndCounter) {
                            "--root-on",
                            "--check-rounds",
                            "probe_cost_pct",
+                           "probe_cpu_pct",
                            "client_vs_curl",
                            "bytes_per_second",
                            "ttfb_us",
