@@ -119,7 +119,7 @@ void Exchange::throttle(std::uint64_t moved) const {
 // The FTP control connection keeps the default: its replies are short.
 void Exchange::wake_less_often() {
   if (options.max_bytes_per_second) return;  // a slow reader reads small pieces on purpose
-  curl_socket_t fd = last_socket;
+  const curl_socket_t fd = transfer_socket();
   long mark = kReceiveBuffer;
   if (protocol == Protocol::ftp) {
     // Only on a download's data connection (the socket opened last): curl also hands a
@@ -127,20 +127,24 @@ void Exchange::wake_less_often() {
     // whose short replies must wake it.
     if (!ftp_download) return;
   } else {
-    if (!body_left) return;
-    if (fd == CURL_SOCKET_BAD && connection_socket) fd = *connection_socket;
+    if (!body_length) return;
     // The rest of the body, so the last piece wakes the client; 1 (the default) once it
     // is all here, for the next request on the connection.
-    mark = static_cast<long>(std::clamp<std::uint64_t>(*body_left, 1, kReceiveBuffer));
+    const auto left = *body_length - std::min(*body_length, result.body_bytes);
+    mark = static_cast<long>(std::clamp<std::uint64_t>(left, 1, kReceiveBuffer));
   }
   if (fd == CURL_SOCKET_BAD || mark == receive_lowat) return;
   const int value = static_cast<int>(mark);
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &value, sizeof value) == 0) receive_lowat = value;
 }
 
+curl_socket_t Exchange::transfer_socket() const {
+  if (last_socket != CURL_SOCKET_BAD || !connection_socket) return last_socket;
+  return *connection_socket;
+}
+
 void Exchange::reset_on_close() {
-  curl_socket_t fd = last_socket;
-  if (fd == CURL_SOCKET_BAD && connection_socket) fd = *connection_socket;
+  curl_socket_t fd = transfer_socket();
   if (fd == CURL_SOCKET_BAD) curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &fd);
   if (fd == CURL_SOCKET_BAD) return;
   linger hard{1, 0};
@@ -180,7 +184,7 @@ size_t Exchange::on_write(char* data, size_t size, size_t count, void* self) {
       std::uint64_t length = 0;
       const auto text = x->result.header("Content-Length");
       if (std::from_chars(text.data(), text.data() + text.size(), length).ec == std::errc())
-        x->body_left = length;
+        x->body_length = length;
     }
     if (x->options.on_first_byte) x->options.on_first_byte();
   }
@@ -193,7 +197,6 @@ size_t Exchange::on_write(char* data, size_t size, size_t count, void* self) {
   if (x->options.hash) x->received.update(piece);
   if (x->options.on_data) x->options.on_data(piece);
   r.body_bytes += n;
-  if (x->body_left) *x->body_left -= std::min<std::uint64_t>(*x->body_left, n);
   x->wake_less_often();
   if (x->keep_body && r.response_text.size() < kKeepBytes)
     r.response_text.append(data, std::min(n, kKeepBytes - r.response_text.size()));

@@ -58,15 +58,20 @@ struct Exchange {
   curl_mime* mime = nullptr;      // owned
   std::string url;                // kept alive for curl
   std::string range;
-  // Download body bytes still to come when known (HTTP Content-Length), and the
-  // SO_RCVLOWAT last set on the receiving socket (0: untouched): see wake_less_often().
-  std::optional<std::uint64_t> body_left;
+  // A download's body length when known (HTTP Content-Length), and the SO_RCVLOWAT last
+  // set on the receiving socket (0: untouched): see wake_less_often().
+  std::optional<std::uint64_t> body_length;
   int receive_lowat = 0;
   bool ftp_download = false;  // RETR: the body comes on a data connection
 
   // An aborted transfer ends with a TCP reset, as a crashed client's would: after a
   // plain close an FTP server in stream mode must take the data so far for a whole file.
   void reset_on_close();
+
+  // The socket this transfer's bytes move on: the one curl opened for it (an FTP data
+  // connection, a new HTTP connection), else the kept-alive connection it reuses;
+  // CURL_SOCKET_BAD when neither is known.
+  curl_socket_t transfer_socket() const;
 
   // Attaches a payload as the request body (PUT, STOR, APPE).
   void set_body(const Payload& payload);
