@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <pthread.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -189,12 +188,9 @@ proc::IoCounters Probe::io_now() {
 
 std::uint64_t Probe::sampler_cpu_ns() {
   clockid_t clock{};
-  timespec ts{};
-  if (!sampler_.joinable() || ::pthread_getcpuclockid(sampler_.native_handle(), &clock) != 0 ||
-      ::clock_gettime(clock, &ts) != 0)
+  if (!sampler_.joinable() || ::pthread_getcpuclockid(sampler_.native_handle(), &clock) != 0)
     return 0;
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-         static_cast<std::uint64_t>(ts.tv_nsec);
+  return proc::read_clock_ns(clock).value_or(0);
 }
 
 Measurement Probe::end() {

@@ -230,6 +230,10 @@ std::optional<std::uint64_t> read_cpu_ns(pid_t pid) {
   // exited threads' runtime.
   clockid_t clock{};
   if (::clock_getcpuclockid(pid, &clock) != 0) return std::nullopt;
+  return read_clock_ns(clock);
+}
+
+std::optional<std::uint64_t> read_clock_ns(clockid_t clock) {
   timespec ts{};
   if (::clock_gettime(clock, &ts) != 0) return std::nullopt;
   return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000 +

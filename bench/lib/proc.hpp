@@ -13,6 +13,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <time.h>
 
 #include <cstdint>
 #include <optional>
@@ -110,6 +111,9 @@ std::optional<IoCounters> read_io(pid_t pid);
 // before tell the two apart with exists(). Never throws. A zombie's clock is final and
 // still readable.
 std::optional<std::uint64_t> read_cpu_ns(pid_t pid);
+// A clock's reading in ns (e.g. CLOCK_THREAD_CPUTIME_ID, or a thread's CPU-time clock
+// from pthread_getcpuclockid); nullopt when it cannot be read.
+std::optional<std::uint64_t> read_clock_ns(clockid_t clock);
 // The fd numbers with their targets, sorted by fd. An fd closed between listing and
 // readlink is left out.
 std::optional<std::vector<FdInfo>> read_fds(pid_t pid);

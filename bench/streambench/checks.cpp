@@ -6,13 +6,14 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <optional>
 
 #include "bench/lib/boost_process.hpp"
 
 #include "bench/lib/error.hpp"
 #include "bench/lib/probe.hpp"
+#include "bench/lib/proc.hpp"
+#include "bench/streambench/median.hpp"
 #include "bench/streambench/ops.hpp"
 
 namespace streamcheck::streambench {
@@ -32,9 +33,7 @@ struct Timed {
 };
 
 double thread_cpu_seconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  return static_cast<double>(bench::proc::read_clock_ns(CLOCK_THREAD_CPUTIME_ID).value_or(0)) / 1e9;
 }
 
 double children_cpu_seconds() {
@@ -44,12 +43,6 @@ double children_cpu_seconds() {
     return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
   };
   return s(ru.ru_utime) + s(ru.ru_stime);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const auto n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 // Our GET of the plan's object, timed as streambench times every transfer; with the

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "bench/lib/size_parse.hpp"
+#include "bench/streambench/median.hpp"
 
 namespace streamcheck::streambench {
 namespace {
@@ -37,12 +38,6 @@ std::string kib(double k) {
 }
 std::string num(double v) {
   return fmt("%g", v);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const auto n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 // A benchmark name split as streambench writes it: TARGET/PROTO/OP/SIZE[/suffix...].
