@@ -175,34 +175,10 @@ TEST(Probe, CoversAGrandchildForkedDuringTheMeasurement) {
   EXPECT_LT(m.io.wchar, 5 * MiB);
 }
 
-TEST(Probe, CountsTheIoOfAChildReapedMidMeasurementOnce) {
-  ForkedChild child([](ForkedChild::Channel& ch) {
-    ch.reply("ready");
-    ch.wait_command();
-    const pid_t worker = ::fork();
-    if (worker == 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(30));  // seen by the sampler
-      write_file(4 * MiB);
-      ::_exit(0);
-    }
-    ::waitpid(worker, nullptr, 0);
-    ch.reply("reaped");
-    ch.wait_command();
-  });
-  ASSERT_EQ(child.read_reply(), "ready");
-  Probe probe(child.pid(), {.sample_interval = std::chrono::milliseconds(2)});
-  probe.begin();
-  ASSERT_EQ(child.ask('w'), "reaped");
-  const auto mid = probe.io_now();
-  const auto m = probe.end();
-  EXPECT_GE(m.io.wchar, 4 * MiB);
-  EXPECT_LT(m.io.wchar, 5 * MiB) << "counted twice: in the parent and as a gone child";
-  EXPECT_EQ(mid.wchar, m.io.wchar);
-}
-
 // The probe's measurement of a child that runs `work` between begin() and end() (and
-// stays alive until after the end).
-Measurement measure_child(std::function<void()> work) {
+// stays alive until after the end); `before_end` runs on the probe just before end().
+Measurement measure_child(std::function<void()> work, ProbeOptions options = {},
+                          std::function<void(Probe&)> before_end = {}) {
   ForkedChild child([&work](ForkedChild::Channel& ch) {
     ch.reply("ready");
     ch.wait_command();
@@ -211,10 +187,36 @@ Measurement measure_child(std::function<void()> work) {
     ch.wait_command();
   });
   EXPECT_EQ(child.read_reply(), "ready");
-  Probe probe(child.pid());
+  Probe probe(child.pid(), options);
   probe.begin();
   EXPECT_EQ(child.ask('w'), "done");
+  if (before_end) before_end(probe);
   return probe.end();
+}
+
+// Runs `body` in a forked worker and reaps it: a session process that comes and goes.
+void in_reaped_worker(const std::function<void()>& body) {
+  const pid_t worker = ::fork();
+  if (worker == 0) {
+    body();
+    ::_exit(0);
+  }
+  ::waitpid(worker, nullptr, 0);
+}
+
+TEST(Probe, CountsTheIoOfAChildReapedMidMeasurementOnce) {
+  proc::IoCounters mid;
+  const auto m = measure_child(
+      [] {
+        in_reaped_worker([] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(30));  // seen by the sampler
+          write_file(4 * MiB);
+        });
+      },
+      {.sample_interval = std::chrono::milliseconds(2)}, [&](Probe& p) { mid = p.io_now(); });
+  EXPECT_GE(m.io.wchar, 4 * MiB);
+  EXPECT_LT(m.io.wchar, 5 * MiB) << "counted twice: in the parent and as a gone child";
+  EXPECT_EQ(mid.wchar, m.io.wchar);
 }
 
 TEST(Probe, MeasuresCpuTime) {
@@ -278,24 +280,14 @@ TEST(Probe, SumsTheCpuOfTwoBurningThreads) {
 // A worker that burns, is read by the sampler, exits and is reaped by its parent: its
 // last reading counts, once (the parent's own clock has none of it).
 TEST(Probe, KeepsTheCpuOfAChildReapedMidMeasurement) {
-  ForkedChild child([](ForkedChild::Channel& ch) {
-    ch.reply("ready");
-    ch.wait_command();
-    const pid_t worker = ::fork();
-    if (worker == 0) {
-      burn_cpu(std::chrono::milliseconds(30));
-      std::this_thread::sleep_for(std::chrono::milliseconds(150));  // read by the sampler
-      ::_exit(0);
-    }
-    ::waitpid(worker, nullptr, 0);
-    ch.reply("reaped");
-    ch.wait_command();
-  });
-  ASSERT_EQ(child.read_reply(), "ready");
-  Probe probe(child.pid(), {.sample_interval = std::chrono::milliseconds(2)});
-  probe.begin();
-  ASSERT_EQ(child.ask('w'), "reaped");
-  const auto m = probe.end();
+  const auto m = measure_child(
+      [] {
+        in_reaped_worker([] {
+          burn_cpu(std::chrono::milliseconds(30));
+          std::this_thread::sleep_for(std::chrono::milliseconds(150));  // read by the sampler
+        });
+      },
+      {.sample_interval = std::chrono::milliseconds(2)});
   EXPECT_EQ(m.processes_seen, 2u);
   EXPECT_GE(m.cpu_ms, 25);
   EXPECT_LT(m.cpu_ms, 55) << "counted twice: in the parent and as a gone child";
@@ -303,18 +295,9 @@ TEST(Probe, KeepsTheCpuOfAChildReapedMidMeasurement) {
 
 // Where the clock cannot be read the probe falls back to ticks: coarse, not lost.
 TEST(Probe, FallsBackToClockTicks) {
-  ForkedChild child([](ForkedChild::Channel& ch) {
-    ch.reply("ready");
-    ch.wait_command();
-    std::thread([] { burn_cpu(std::chrono::milliseconds(60)); }).join();
-    ch.reply("joined");
-    ch.wait_command();
-  });
-  ASSERT_EQ(child.read_reply(), "ready");
-  Probe probe(child.pid(), {.cpu_clock = false});
-  probe.begin();
-  ASSERT_EQ(child.ask('t'), "joined");
-  const auto m = probe.end();
+  const auto m =
+      measure_child([] { std::thread([] { burn_cpu(std::chrono::milliseconds(60)); }).join(); },
+                    {.cpu_clock = false});
   EXPECT_TRUE(m.cpu_from_ticks);
   EXPECT_GE(m.cpu_ms, 40);  // 60 ms, give or take two ticks of truncation
   EXPECT_LT(m.cpu_ms, 100);
