@@ -10,6 +10,7 @@
 #include "bench/lib/payload.hpp"
 #include "bench/lib/sha256.hpp"
 #include "bench/lib/transfer.hpp"
+#include "refserver/testing/interop.hpp"
 #include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
@@ -18,7 +19,6 @@ namespace {
 
 using bench::Payload;
 using bench::PayloadKind;
-using bench::run_and_hash;
 constexpr uint64_t MiB = 1024 * 1024;
 
 class FtpInterop : public testing::SharedRefserverSuite<FtpInterop> {
@@ -32,12 +32,8 @@ class FtpInterop : public testing::SharedRefserverSuite<FtpInterop> {
 
 TEST_F(FtpInterop, CurlPutAndGet) {
   Payload p{201, 16 * MiB, PayloadKind::adversarial};
-  ASSERT_EQ(
-      bench::run_with_payload("curl -sS -T - '" + url("curl.bin") + "'", p.seed, p.size, p.kind),
-      0);
-  auto [rc, sha] = run_and_hash("curl -sS '" + url("curl.bin") + "'");
-  EXPECT_EQ(rc, 0);
-  EXPECT_EQ(sha, bench::payload_sha256(p.seed, p.size, p.kind));
+  testing::expect_round_trip("curl -sS -T - '" + url("curl.bin") + "'",
+                             "curl -sS '" + url("curl.bin") + "'", p);
 }
 
 TEST_F(FtpInterop, LftpPutAndGet) {
@@ -46,12 +42,8 @@ TEST_F(FtpInterop, LftpPutAndGet) {
                       testing::SpawnedRefserver::kPassword + " -p " + port() +
                       " -e 'set cmd:fail-exit yes; set net:max-retries 1; ";
   // lftp's put reads a named file: /dev/stdin is the pipe we write.
-  ASSERT_EQ(bench::run_with_payload(login + "put /dev/stdin -o lftp.bin; quit' 127.0.0.1", p.seed,
-                                    p.size, p.kind),
-            0);
-  auto [rc, sha] = run_and_hash(login + "cat lftp.bin; quit' 127.0.0.1");
-  EXPECT_EQ(rc, 0);
-  EXPECT_EQ(sha, bench::payload_sha256(p.seed, p.size, p.kind));
+  testing::expect_round_trip(login + "put /dev/stdin -o lftp.bin; quit' 127.0.0.1",
+                             login + "cat lftp.bin; quit' 127.0.0.1", p);
 }
 
 TEST_F(FtpInterop, PythonFtplibPutAndGet) {

@@ -11,6 +11,7 @@
 #include "bench/lib/payload.hpp"
 #include "bench/lib/sha256.hpp"
 #include "bench/lib/transfer.hpp"
+#include "refserver/testing/interop.hpp"
 #include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
@@ -19,7 +20,6 @@ namespace {
 
 using bench::Payload;
 using bench::PayloadKind;
-using bench::run_and_hash;
 constexpr uint64_t MiB = 1024 * 1024;
 
 class HttpInterop : public testing::SharedRefserverSuite<HttpInterop> {
@@ -32,38 +32,25 @@ class HttpInterop : public testing::SharedRefserverSuite<HttpInterop> {
 
 TEST_F(HttpInterop, CurlUploadTStreamsChunkedAndDownloadsByteExact) {
   Payload p{71, 16 * MiB, PayloadKind::adversarial};
-  ASSERT_EQ(
-      bench::run_with_payload("curl -sS --fail -o /dev/null -T - '" + authed("/curl-t.bin") + "'",
-                              p.seed, p.size, p.kind),
-      0);
-  auto [rc, sha] = run_and_hash("curl -sS --fail '" + url("/curl-t.bin") + "'");
-  EXPECT_EQ(rc, 0);
-  EXPECT_EQ(sha, bench::payload_sha256(p.seed, p.size, p.kind));
+  testing::expect_round_trip("curl -sS --fail -o /dev/null -T - '" + authed("/curl-t.bin") + "'",
+                             "curl -sS --fail '" + url("/curl-t.bin") + "'", p);
 }
 
 TEST_F(HttpInterop, CurlDataBinaryPutWithContentLength) {
   Payload p{72, 16 * MiB, PayloadKind::random};
-  ASSERT_EQ(bench::run_with_payload("curl -sS --fail -o /dev/null -X PUT --data-binary @- '" +
-                                        authed("/curl-data.bin") + "'",
-                                    p.seed, p.size, p.kind),
-            0);
-  auto [rc, sha] = run_and_hash("curl -sS --fail '" + url("/curl-data.bin") + "'");
-  EXPECT_EQ(rc, 0);
-  EXPECT_EQ(sha, bench::payload_sha256(p.seed, p.size, p.kind));
+  testing::expect_round_trip(
+      "curl -sS --fail -o /dev/null -X PUT --data-binary @- '" + authed("/curl-data.bin") + "'",
+      "curl -sS --fail '" + url("/curl-data.bin") + "'", p);
 }
 
 TEST_F(HttpInterop, CurlFormPostsMultipart) {
   Payload p{73, 16 * MiB, PayloadKind::adversarial};
   bench::HttpClient c(server_->http());
   ASSERT_EQ(c.mkcol("/forms/").status, 201);
-  ASSERT_EQ(bench::run_with_payload(
-                "curl -sS --fail -o /dev/null -F 'upload=@-;filename=from-curl.bin' '" +
-                    authed("/forms/") + "'",
-                p.seed, p.size, p.kind),
-            0);
-  auto [rc, sha] = run_and_hash("curl -sS --fail '" + url("/forms/from-curl.bin") + "'");
-  EXPECT_EQ(rc, 0);
-  EXPECT_EQ(sha, bench::payload_sha256(p.seed, p.size, p.kind));
+  testing::expect_round_trip(
+      "curl -sS --fail -o /dev/null -F 'upload=@-;filename=from-curl.bin' '" + authed("/forms/") +
+          "'",
+      "curl -sS --fail '" + url("/forms/from-curl.bin") + "'", p);
 }
 
 TEST_F(HttpInterop, PythonHttpClientRoundTrip) {
