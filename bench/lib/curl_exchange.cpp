@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <map>
 #include <thread>
 
@@ -110,34 +109,6 @@ void Exchange::throttle(std::uint64_t moved) const {
   if (due > Clock::now()) std::this_thread::sleep_until(due);
 }
 
-// Without it, curl polls and reads whatever has arrived, often a few KiB: one wake-up of
-// the client per wake-up of the server, and on a 2-core machine the scheduler then tends
-// to put both on one core. Waiting for a buffer's worth moved a 1 GiB loopback GET from
-// 2.5 to 3.5 GB/s (medians of 7), past the curl tool's 3.3. A stream of unknown length
-// (chunked HTTP) keeps the default: its end would never reach the mark. An FTP data
-// connection ends with the server's close, which wakes the client whatever the mark.
-// The FTP control connection keeps the default: its replies are short.
-void Exchange::wake_less_often() {
-  if (options.max_bytes_per_second) return;  // a slow reader reads small pieces on purpose
-  const curl_socket_t fd = transfer_socket();
-  long mark = kReceiveBuffer;
-  if (protocol == Protocol::ftp) {
-    // Only on a download's data connection (the socket opened last): curl also hands a
-    // size query's answer to the write callback, read from the control connection,
-    // whose short replies must wake it.
-    if (!ftp_download) return;
-  } else {
-    if (!body_length) return;
-    // The rest of the body, so the last piece wakes the client; 1 (the default) once it
-    // is all here, for the next request on the connection.
-    const auto left = *body_length - std::min(*body_length, result.body_bytes);
-    mark = static_cast<long>(std::clamp<std::uint64_t>(left, 1, kReceiveBuffer));
-  }
-  if (fd == CURL_SOCKET_BAD || mark == receive_lowat) return;
-  const int value = static_cast<int>(mark);
-  if (::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &value, sizeof value) == 0) receive_lowat = value;
-}
-
 curl_socket_t Exchange::transfer_socket() const {
   if (last_socket != CURL_SOCKET_BAD || !connection_socket) return last_socket;
   return *connection_socket;
@@ -180,12 +151,6 @@ size_t Exchange::on_write(char* data, size_t size, size_t count, void* self) {
   auto& r = x->result;
   if (r.ttfb_seconds < 0 && n > 0) {
     r.ttfb_seconds = since(x->start);
-    if (x->protocol == Protocol::http && x->result.header("Transfer-Encoding").empty()) {
-      std::uint64_t length = 0;
-      const auto text = x->result.header("Content-Length");
-      if (std::from_chars(text.data(), text.data() + text.size(), length).ec == std::errc())
-        x->body_length = length;
-    }
     if (x->options.on_first_byte) x->options.on_first_byte();
   }
   if (x->options.abort_after) {  // never take in more than asked for
@@ -197,7 +162,6 @@ size_t Exchange::on_write(char* data, size_t size, size_t count, void* self) {
   if (x->options.hash) x->received.update(piece);
   if (x->options.on_data) x->options.on_data(piece);
   r.body_bytes += n;
-  x->wake_less_often();
   if (x->keep_body && r.response_text.size() < kKeepBytes)
     r.response_text.append(data, std::min(n, kKeepBytes - r.response_text.size()));
   if (x->options.abort_after && r.body_bytes >= *x->options.abort_after) {

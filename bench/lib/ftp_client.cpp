@@ -49,9 +49,7 @@ PreparedTransfer FtpClient::prepare(std::string_view path, const TransferOptions
 }
 
 PreparedTransfer FtpClient::prepare_retr(std::string_view path, const TransferOptions& options) {
-  auto prepared = prepare(path, options);
-  prepared.exchange().ftp_download = true;
-  return prepared;
+  return prepare(path, options);
 }
 
 PreparedTransfer FtpClient::prepare_rest_retr(std::string_view path, std::uint64_t offset,
