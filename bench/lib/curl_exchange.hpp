@@ -58,6 +58,11 @@ struct Exchange {
   curl_mime* mime = nullptr;      // owned
   std::string url;                // kept alive for curl
   std::string range;
+  // A download's body length when known (HTTP Content-Length), and the SO_RCVLOWAT last
+  // set on the receiving socket (0: untouched): see wake_less_often().
+  std::optional<std::uint64_t> body_length;
+  int receive_lowat = 0;
+  bool ftp_download = false;  // RETR: the body comes on a data connection
 
   // An aborted transfer ends with a TCP reset, as a crashed client's would: after a
   // plain close an FTP server in stream mode must take the data so far for a whole file.
@@ -76,6 +81,10 @@ struct Exchange {
   // Waits until `moved` bytes are due at the speed limit (when there is one): the slow
   // reader or writer. It blocks the thread, so in a concurrent run it slows the others.
   void throttle(std::uint64_t moved) const;
+
+  // Called as download bytes arrive: asks the kernel to wake the client only once a good
+  // piece of the receive buffer is waiting, or the rest of the body, or the stream ended.
+  void wake_less_often();
 
   static size_t on_read(char* buffer, size_t size, size_t count, void* self);
   static size_t on_write(char* data, size_t size, size_t count, void* self);

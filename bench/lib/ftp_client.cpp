@@ -49,7 +49,9 @@ PreparedTransfer FtpClient::prepare(std::string_view path, const TransferOptions
 }
 
 PreparedTransfer FtpClient::prepare_retr(std::string_view path, const TransferOptions& options) {
-  return prepare(path, options);
+  auto prepared = prepare(path, options);
+  prepared.exchange().ftp_download = true;
+  return prepared;
 }
 
 PreparedTransfer FtpClient::prepare_rest_retr(std::string_view path, std::uint64_t offset,
