@@ -437,8 +437,10 @@ waits for the whole object (<code>spool-download</code>), two copies
     p.append("<h2>Every benchmark</h2><p>One row per target &times; operation &times; size "
              "(the median when the run had repetitions). The row marked <code>checks</code> is "
              "the harness checking itself in the same run: our GET with and without the "
-             "probe (probe_cost_pct, goal under 5) and against the curl tool "
-             "(client_vs_curl, goal 1.0 or more), medians of interleaved rounds.</p>")
+             "probe (probe_cost_pct, goal within &plusmn;5) and against the curl tool "
+             "(client_vs_curl, goal 1.0 or more), medians of interleaved rounds, each with "
+             "its 95% interval (<code>_low</code>, <code>_high</code>) and a verdict "
+             "(1 met, 0 undecided at that many rounds, &minus;1 not met).</p>")
     extra = sorted({k for r in rows for k in r["figures"]} - {c[0] for c in COLUMNS} - {
         "family_index", "per_family_instance_index", "repetitions", "repetition_index",
         "threads", "iterations", "real_time", "cpu_time"})

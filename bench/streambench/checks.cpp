@@ -13,8 +13,8 @@
 #include "bench/lib/error.hpp"
 #include "bench/lib/probe.hpp"
 #include "bench/lib/proc.hpp"
-#include "bench/streambench/median.hpp"
 #include "bench/streambench/ops.hpp"
+#include "bench/streambench/stats.hpp"
 
 namespace streamcheck::streambench {
 namespace {
@@ -126,25 +126,23 @@ void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std
           }
         }
       }
-      std::array<double, kVariants> seconds{}, cpu_ms_per_gib{};
+      std::array<std::vector<double>, kVariants> rates, cpu_ms_per_gib;
       for (int v = 0; v < kVariants; ++v) {
-        std::vector<double> s, c;
         for (const auto& t : timed[v]) {
-          s.push_back(t.seconds);
-          c.push_back(1e3 * t.cpu_seconds / (static_cast<double>(size) / kGiB));
+          rates[v].push_back(static_cast<double>(size) / t.seconds);
+          cpu_ms_per_gib[v].push_back(1e3 * t.cpu_seconds / (static_cast<double>(size) / kGiB));
         }
-        seconds[v] = median(s);
-        cpu_ms_per_gib[v] = median(c);
       }
-      state.SetIterationTime(seconds[kProbeOff]);
-      const auto rate = [&](Variant v) { return static_cast<double>(size) / seconds[v]; };
       CheckResult result;
       result.rounds = rounds;
-      result.probe_on_bytes_per_second = rate(kProbeOn);
-      result.probe_off_bytes_per_second = rate(kProbeOff);
-      result.curl_bytes_per_second = rate(kCurl);
-      result.client_cpu_ms_per_gib = cpu_ms_per_gib[kProbeOff];
-      result.curl_cpu_ms_per_gib = cpu_ms_per_gib[kCurl];
+      result.probe_on_bytes_per_second = median(rates[kProbeOn]);
+      result.probe_off_bytes_per_second = median(rates[kProbeOff]);
+      result.curl_bytes_per_second = median(rates[kCurl]);
+      state.SetIterationTime(static_cast<double>(size) / result.probe_off_bytes_per_second);
+      result.on_vs_off = ratio_of_medians(rates[kProbeOn], rates[kProbeOff]);
+      result.ours_vs_curl = ratio_of_medians(rates[kProbeOff], rates[kCurl]);
+      result.client_cpu_ms_per_gib = median(cpu_ms_per_gib[kProbeOff]);
+      result.curl_cpu_ms_per_gib = median(cpu_ms_per_gib[kCurl]);
       std::vector<double> probe_share;
       for (const auto& t : timed[kProbeOn])
         probe_share.push_back(100.0 * t.probe_cpu_seconds / t.seconds);
@@ -165,26 +163,78 @@ void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std
   state.counters["probe_off_MBps"] = r.probe_off_bytes_per_second / 1e6;
   state.counters["curl_MBps"] = r.curl_bytes_per_second / 1e6;
   state.counters["probe_cost_pct"] = r.probe_cost_percent();
+  state.counters["probe_cost_low_pct"] = r.probe_cost_low_percent();
+  state.counters["probe_cost_high_pct"] = r.probe_cost_high_percent();
+  state.counters["probe_cost_verdict"] = static_cast<double>(judge_probe_cost(r).verdict);
   state.counters["probe_cpu_pct"] = r.probe_cpu_percent;
   state.counters["client_vs_curl"] = r.client_vs_curl();
+  state.counters["client_vs_curl_low"] = r.ours_vs_curl.low;
+  state.counters["client_vs_curl_high"] = r.ours_vs_curl.high;
+  state.counters["client_verdict"] = static_cast<double>(judge_client(r).verdict);
   state.counters["client_cpu_ms_per_gib"] = r.client_cpu_ms_per_gib;
   state.counters["curl_cpu_ms_per_gib"] = r.curl_cpu_ms_per_gib;
   state.counters["harness_rss_kib"] = static_cast<double>(bench::own_peak_rss_kib());
+}
+
+namespace {
+
+// The rounds that would bring the interval's half-width (`half`) under the distance of
+// the estimate to the goal's boundary (`margin`): the width shrinks as 1/sqrt(rounds).
+unsigned rounds_for(unsigned rounds, double half, double margin) {
+  if (margin <= 0) return 0;
+  const double need = static_cast<double>(rounds) * (half / margin) * (half / margin);
+  return static_cast<unsigned>(std::min(std::ceil(need), 1e6));
+}
+
+std::string verdict_text(const Judgement& j) {
+  switch (j.verdict) {
+    case GoalVerdict::met:
+      return "met";
+    case GoalVerdict::not_met:
+      return "NOT met";
+    case GoalVerdict::undecided:
+      break;
+  }
+  if (j.rounds_to_decide == 0) return "undecided: the estimate sits on the goal";
+  return "undecided at this noise: about " + std::to_string(j.rounds_to_decide) +
+         " rounds would decide (--check-rounds)";
+}
+
+}  // namespace
+
+Judgement judge_probe_cost(const CheckResult& r) {
+  const double low = r.probe_cost_low_percent(), high = r.probe_cost_high_percent();
+  const double goal = kProbeCostGoalPercent;
+  if (low > -goal && high < goal) return {GoalVerdict::met};
+  if (low >= goal || high <= -goal) return {GoalVerdict::not_met};
+  const double margin = std::abs(goal - std::abs(r.probe_cost_percent()));
+  return {GoalVerdict::undecided, rounds_for(r.rounds, (high - low) / 2, margin)};
+}
+
+Judgement judge_client(const CheckResult& r) {
+  if (r.ours_vs_curl.low >= kClientVsCurlGoal) return {GoalVerdict::met};
+  if (r.ours_vs_curl.high < kClientVsCurlGoal) return {GoalVerdict::not_met};
+  const double margin = std::abs(r.client_vs_curl() - kClientVsCurlGoal);
+  return {GoalVerdict::undecided,
+          rounds_for(r.rounds, (r.ours_vs_curl.high - r.ours_vs_curl.low) / 2, margin)};
 }
 
 void print_checks(const Run& run) {
   for (const auto& [name, r] : run.checks) {
     std::fprintf(stderr,
                  "probe cost: %s, medians of %u rounds: %.0f MB/s with the probe, %.0f without: "
-                 "%.1f%% apart (goal < %.0f%%); the probe's own CPU: %.1f%% of a core\n",
+                 "%+.1f%% (95%%: %+.1f..%+.1f; goal within +-%.0f%%): %s; the probe's own CPU: "
+                 "%.1f%% of a core\n",
                  name.c_str(), r.rounds, r.probe_on_bytes_per_second / 1e6,
-                 r.probe_off_bytes_per_second / 1e6, r.probe_cost_percent(), kProbeCostGoalPercent,
-                 r.probe_cpu_percent);
+                 r.probe_off_bytes_per_second / 1e6, r.probe_cost_percent(),
+                 r.probe_cost_low_percent(), r.probe_cost_high_percent(), kProbeCostGoalPercent,
+                 verdict_text(judge_probe_cost(r)).c_str(), r.probe_cpu_percent);
     std::fprintf(stderr,
-                 "client check: our GET %.0f MB/s, curl to /dev/null %.0f MB/s: %.2fx (goal >= "
-                 "%.1fx); client CPU %.0f ms/GiB, curl's %.0f ms/GiB\n",
+                 "client check: our GET %.0f MB/s, curl to /dev/null %.0f MB/s: %.2fx (95%%: "
+                 "%.2f..%.2f; goal >= %.1fx): %s; client CPU %.0f ms/GiB, curl's %.0f ms/GiB\n",
                  r.probe_off_bytes_per_second / 1e6, r.curl_bytes_per_second / 1e6,
-                 r.client_vs_curl(), kClientVsCurlGoal, r.client_cpu_ms_per_gib,
+                 r.client_vs_curl(), r.ours_vs_curl.low, r.ours_vs_curl.high, kClientVsCurlGoal,
+                 verdict_text(judge_client(r)).c_str(), r.client_cpu_ms_per_gib,
                  r.curl_cpu_ms_per_gib);
   }
 }

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "bench/lib/size_parse.hpp"
-#include "bench/streambench/median.hpp"
+#include "bench/streambench/stats.hpp"
 
 namespace streamcheck::streambench {
 namespace {

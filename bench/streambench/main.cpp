@@ -50,11 +50,18 @@ constexpr const char* kCounters = R"(Counters (one row per benchmark, named TARG
   probe_samples        sampler readings during the transfer
 Checks in the same run, for the largest size of http-get (.../checks, printed on stderr
 at the end): --check-rounds rounds of three GETs of one object in turning order (ours
-with the probe, ours without, the curl tool to /dev/null), compared by their medians:
+with the probe, ours without, the curl tool to /dev/null), compared by their medians,
+each ratio with a 95% interval (bootstrap over the rounds) and a verdict: met, not met,
+or undecided, with the rounds that would decide it:
   probe_on_MBps, probe_off_MBps, curl_MBps   median throughput of each (MB/s)
-  probe_cost_pct       how far apart ours with and without the probe are (goal < 5)
+  probe_cost_pct       how much slower ours is with the probe than without, in percent
+                       (negative: faster); goal: within +-5
+  probe_cost_low_pct, probe_cost_high_pct    its 95% interval
+  probe_cost_verdict   1 met (the interval inside +-5), -1 not met (outside), 0 undecided
   probe_cpu_pct        the probe's own CPU time (readings, sampler) / the transfer's time
   client_vs_curl       ours without the probe / the curl tool (goal >= 1.0)
+  client_vs_curl_low, client_vs_curl_high    its 95% interval
+  client_verdict       1 met (low >= 1.0), -1 not met (high < 1.0), 0 undecided
   client_cpu_ms_per_gib, curl_cpu_ms_per_gib
                        the two clients' CPU time per GiB received
 
@@ -136,7 +143,7 @@ int main(int argc, char** argv) {
                "Skip the .../checks benchmark (probe cost, client vs curl)");
   app.add_option("--check-rounds", opt.check_rounds,
                  "Rounds of the checks (three GETs of the largest size each)")
-      ->check(CLI::Range(1u, 100u))
+      ->check(CLI::Range(1u, 2000u))
       ->capture_default_str();
   app.add_flag(
       "--no-progress", [&](std::int64_t) { opt.progress = false; }, "No progress line on stderr");

@@ -25,8 +25,8 @@ struct Options {
   bench::PayloadKind payload = bench::PayloadKind::random;
   std::uint64_t seed = 1;
   bool probe = true;
-  bool checks = true;         // probe on/off and client vs curl CLI (checks.hpp)
-  unsigned check_rounds = 5;  // one GET of each kind per round
+  bool checks = true;          // probe on/off and client vs curl CLI (checks.hpp)
+  unsigned check_rounds = 15;  // one GET of each kind per round
   bool progress = true;
 };
 

@@ -2,17 +2,18 @@
 // transfers of one (target, protocol, op, size), measured with the probe.
 #pragma once
 
-#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "bench/lib/target.hpp"
 #include "bench/streambench/options.hpp"
+#include "bench/streambench/stats.hpp"
 
 namespace streamcheck::streambench {
 
-// What the checks of checks.hpp found: medians over their rounds.
+// What the checks of checks.hpp found: medians over their rounds, and the two ratios
+// with their 95% intervals (ratio_of_medians in stats.hpp).
 struct CheckResult {
   unsigned rounds = 0;
   double probe_on_bytes_per_second = 0;   // our GET, measured with the probe
@@ -23,12 +24,14 @@ struct CheckResult {
   // The probe's own CPU time (its begin and end readings, its sampler) over the time of
   // the transfer it measured: what it takes from the machine, whatever the scheduler did.
   double probe_cpu_percent = 0;
+  RatioEstimate on_vs_off;     // probe on / probe off
+  RatioEstimate ours_vs_curl;  // probe off / the curl tool
 
-  double probe_cost_percent() const {
-    return 100.0 * std::abs(probe_off_bytes_per_second - probe_on_bytes_per_second) /
-           probe_off_bytes_per_second;
-  }
-  double client_vs_curl() const { return probe_off_bytes_per_second / curl_bytes_per_second; }
+  // How much slower the probed GETs were, in percent (negative: faster), and its interval.
+  double probe_cost_percent() const { return 100.0 * (1 - on_vs_off.ratio); }
+  double probe_cost_low_percent() const { return 100.0 * (1 - on_vs_off.high); }
+  double probe_cost_high_percent() const { return 100.0 * (1 - on_vs_off.low); }
+  double client_vs_curl() const { return ours_vs_curl.ratio; }
 };
 
 struct Run {

@@ -54,7 +54,15 @@ TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
                                   "client_cpu_ms_per_gib", "curl_cpu_ms_per_gib"}) {
         EXPECT_GT(b.at(counter).get<double>(), 0) << counter;
       }
-      EXPECT_GE(b.at("probe_cost_pct").get<double>(), 0);
+      // A ratio's interval holds its estimate; with three rounds it cannot be narrow.
+      EXPECT_LE(b.at("probe_cost_low_pct").get<double>(), b.at("probe_cost_pct").get<double>());
+      EXPECT_GE(b.at("probe_cost_high_pct").get<double>(), b.at("probe_cost_pct").get<double>());
+      EXPECT_LE(b.at("client_vs_curl_low").get<double>(), b.at("client_vs_curl").get<double>());
+      EXPECT_GE(b.at("client_vs_curl_high").get<double>(), b.at("client_vs_curl").get<double>());
+      for (const char* verdict : {"probe_cost_verdict", "client_verdict"}) {
+        const double v = b.at(verdict).get<double>();
+        EXPECT_TRUE(v == -1 || v == 0 || v == 1) << verdict << " " << v;
+      }
       EXPECT_GT(b.at("probe_cpu_pct").get<double>(), 0);
       EXPECT_FALSE(b.contains("copies"));
       ++checks;
@@ -132,6 +140,10 @@ TEST(Streambench, HelpDocumentsEveryFlagAndCounter) {
                            "--check-rounds",
                            "probe_cost_pct",
                            "probe_cpu_pct",
+                           "probe_cost_low_pct",
+                           "probe_cost_verdict",
+                           "client_vs_curl_high",
+                           "client_verdict",
                            "client_vs_curl",
                            "bytes_per_second",
                            "ttfb_us",
