@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <vector>
 
 #include "bench/lib/error.hpp"
@@ -45,6 +46,11 @@ std::string content_of(const bench::Payload& p) {
   return s;
 }
 }  // namespace
+
+std::string fresh_name(const std::string& stem, const std::string& suffix) {
+  static std::atomic<unsigned> made{0};
+  return stem + "-" + std::to_string(++made) + suffix;
+}
 
 Known http_object(const std::string& name, const std::string& sub) {
   const bench::Payload p{suite().next_seed(), 1000, bench::PayloadKind::random};

@@ -36,6 +36,11 @@ const Known& ftp_known();
 Known http_object(const std::string& name, const std::string& sub = "rfc");
 Known ftp_object(const std::string& name, const std::string& sub = "rfc");
 
+// A name no earlier call in this process returned: "STEM-N" + SUFFIX. For tests whose
+// verdict needs a path that does not exist yet (a create is 201), so that they still hold
+// when run again in one process (--gtest_repeat) against the same server.
+std::string fresh_name(const std::string& stem, const std::string& suffix = "");
+
 // Skips a test that reads the known object when the upload that makes it does not
 // apply (--without http-put, no credentials, OPTIONS without PUT): a skip with the
 // reason, not an exception from http_known().

@@ -37,7 +37,7 @@ TEST(Rfc4918Webdav, OptionsAdvertisesDavAndMethods) {
 
 TEST(Rfc4918Webdav, MkcolCreates201ThenExistingIs405) {
   SKIP_UNLESS_DAV();
-  const auto dir = suite().http_dir("rfc") + "made/";
+  const auto dir = suite().http_dir("rfc") + fresh_name("made") + "/";
   CHECK_STATUS(http_exchange(request("MKCOL", dir)),
                (Requirement{"RFC 4918 §9.3.1", "MKCOL creates a collection: 201."}), 201);
   CHECK_STATUS(http_exchange(request("MKCOL", dir)),

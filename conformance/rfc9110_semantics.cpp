@@ -59,7 +59,7 @@ TEST(Rfc9110Methods, UnknownMethodIs501Or405) {
 
 TEST(Rfc9110Methods, PutCreates201AndReplaces200Or204) {
   SKIP_UNLESS_APPLIES(Op::http_put);
-  const auto path = suite().http_dir("rfc") + "put-status.bin";
+  const auto path = suite().http_dir("rfc") + fresh_name("put-status", ".bin");
   const auto put = [&](const std::string& body) {
     return http_exchange("PUT " + path + " HTTP/1.1\r\n" + write_headers() +
                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
