@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <set>
+#include <sstream>
 
 #include "bench/lib/error.hpp"
 #include "bench/lib/proc.hpp"
@@ -36,7 +39,42 @@ std::filesystem::path disk_temp_base() {
   return "/var/tmp";
 }
 
+// The words of a command as a shell would split a simple one (no quotes honoured: the
+// name is for display only).
+std::vector<std::string> words_of(const Command& command) {
+  const auto& argv = command.argv;
+  const auto program = std::filesystem::path(argv.front()).filename().string();
+  if ((program == "sh" || program == "bash") && argv.size() > 2 && argv[1] == "-c") {
+    std::vector<std::string> words;
+    std::istringstream in(argv[2]);
+    for (std::string w; in >> w;) words.push_back(w);
+    if (!words.empty()) return words;
+  }
+  return argv;
+}
+
 }  // namespace
+
+std::string name_for_command(const Command& command) {
+  if (command.argv.empty()) return "spawned";
+  const auto words = words_of(command);
+  // Wrappers and what they take before the program: `env A=1 nice -n 5 exec nginx`.
+  static const std::set<std::string> wrappers{"env",  "exec",    "nice", "nohup", "setsid",
+                                              "sudo", "taskset", "chrt", "stdbuf"};
+  bool after_wrapper = false;
+  for (const auto& w : words) {
+    const auto base = std::filesystem::path(w).filename().string();
+    if (wrappers.count(base)) {
+      after_wrapper = true;
+      continue;
+    }
+    if (w.find('=') != std::string::npos && w.front() != '-') continue;  // VAR=value
+    if (after_wrapper && (w.front() == '-' || std::isdigit(static_cast<unsigned char>(w.front()))))
+      continue;  // a wrapper's option or its argument (nice -n 5, taskset -c 0)
+    if (!base.empty()) return base;
+  }
+  return std::filesystem::path(words.front()).filename().string();
+}
 
 std::string_view to_string(RootOn where) {
   return where == RootOn::tmpfs ? "tmpfs" : "disk";
@@ -64,11 +102,7 @@ std::unique_ptr<Target> Target::spawn(const Command& command, const LaunchOption
   t->ftp = ready.ftp;
   t->pid = ready.pid;
   t->description = command.display;
-  t->name = std::filesystem::path(command.argv.front()).filename().string();
-  if (t->name == "sh" && command.argv.size() > 2) {  // a shell script: name it by its first word
-    const auto& script = command.argv[2];
-    t->name = std::filesystem::path(script.substr(0, script.find(' '))).filename().string();
-  }
+  t->name = name_for_command(command);
   return t;
 }
 

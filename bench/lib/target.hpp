@@ -28,6 +28,11 @@ std::string_view to_string(RootOn where);
 // "tmpfs" / "disk"; throws Error otherwise.
 RootOn parse_root_on(std::string_view text);
 
+// A spawned target's name for benchmark names: the program a command runs, past a shell's
+// -c, wrappers (env, exec, nice, taskset, ...), their options and VAR=value words:
+// `env A=1 scripts/peers/nginx --root /srv` -> "nginx".
+std::string name_for_command(const Command& command);
+
 class Target {
  public:
   // Launches `command` (launcher.hpp) and takes URLs and PID from its ready line.

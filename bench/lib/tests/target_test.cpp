@@ -47,6 +47,16 @@ TEST(Target, RootOnParses) {
   EXPECT_THROW(parse_root_on("ram"), Error);
 }
 
+TEST(Target, SpawnedTargetIsNamedAfterTheProgramPastWrappers) {
+  EXPECT_EQ(name_for_command(Command::exec({"scripts/peers/nginx"})), "nginx");
+  EXPECT_EQ(name_for_command(Command::exec({"env", "A=1", "/usr/sbin/vsftpd", "-x"})), "vsftpd");
+  EXPECT_EQ(name_for_command(Command::shell("scripts/peers/pyftpdlib --root /srv")), "pyftpdlib");
+  EXPECT_EQ(name_for_command(Command::shell("exec env TMPDIR=/dev/shm nice -n 5 ./myserver -p 0")),
+            "myserver");
+  EXPECT_EQ(name_for_command(Command::shell("taskset -c 0 refserver --root r")), "refserver");
+  EXPECT_EQ(name_for_command(Command::shell("A=1 B=2 server")), "server");
+}
+
 TEST(Target, FindsTheRefserverInABuildTree) {
   const std::filesystem::path bin(REFSERVER_BINARY);
   // From the build tree's bench/streambench directory.
