@@ -53,6 +53,10 @@ void HttpSession::start() {
     error_code ec;
     // sendfile(2) on this socket must return EAGAIN rather than block a network thread.
     self->socket_.native_non_blocking(true, ec);
+    // A body's last piece is mostly smaller than a segment: Nagle would hold it until the
+    // client acknowledged the piece before, which a client may delay by 40 ms (seen: about
+    // one 16 MiB GET in 300 at 0.3 GB/s instead of 3). Headers go out whole anyway.
+    self->socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     self->watchdog_.expires_at(Clock::time_point::max());
     self->do_watchdog();
     self->do_read_header();
