@@ -27,6 +27,8 @@ constexpr size_t kKeepBytes = 64 * 1024;
 // beat 1 MiB (2.7 vs 2.4 GB/s of GET on loopback, against 2.7 for the curl tool).
 constexpr long kReceiveBuffer = 256 * 1024;
 constexpr long kUploadBuffer = 2 * 1024 * 1024;
+// The end of an HTTP body is read as it comes (see wake_less_often()).
+constexpr std::uint64_t kTailWithoutMark = 256 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -123,8 +125,13 @@ void Exchange::throttle(std::uint64_t moved) const {
 // and clamps the window to the mark, so the queued data fills the window, the receiver
 // advertises zero before the mark is reached, and nothing wakes the client until the
 // sender's persist timer fires (seen: 16 MiB GETs of 300 ms instead of 8, a few in a
-// hundred). At an eighth, the kernel changes neither, and the window stays far above it:
-// no stall in 600 GETs, RETRs and Range GETs of 16 MiB.
+// hundred). At an eighth, the kernel changes neither, and the window stays far above it.
+//
+// The last 256 KiB of an HTTP body are read as they come. A server that leaves Nagle on
+// holds a body's last, short segment until the client acknowledges the one before, and
+// the kernel delays that ACK while unread data waits below the mark: 40 ms at the end of
+// 1 GET in 20. A client reading as data comes acknowledges at once, as other clients do.
+// With both rules: no stall in 800 GETs and Range GETs of 16 and 64 MiB.
 void Exchange::wake_less_often() {
   if (options.max_bytes_per_second) return;  // a slow reader reads small pieces on purpose
   const curl_socket_t fd = transfer_socket();
@@ -141,10 +148,8 @@ void Exchange::wake_less_often() {
   std::uint64_t mark =
       std::clamp<std::uint64_t>(static_cast<std::uint64_t>(buffer) / 8, 1, kReceiveBuffer);
   if (body_length) {
-    // The rest of the body at most, so the last piece wakes the client; 1 (the default)
-    // once it is all here, for the next request on the connection.
     const auto left = *body_length - std::min(*body_length, result.body_bytes);
-    mark = std::clamp<std::uint64_t>(left, 1, mark);
+    if (left < mark + kTailWithoutMark) mark = 1;
   }
   const int value = static_cast<int>(mark);
   if (value == receive_lowat) return;
