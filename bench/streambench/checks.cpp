@@ -195,7 +195,9 @@ std::string verdict_text(const Judgement& j) {
     case GoalVerdict::undecided:
       break;
   }
-  if (j.rounds_to_decide == 0) return "undecided: the estimate sits on the goal";
+  if (j.rounds_to_decide == 0 || j.rounds_to_decide > kMaxCheckRounds)
+    return "undecided: the estimate sits too near the goal to decide in " +
+           std::to_string(kMaxCheckRounds) + " rounds";
   return "undecided at this noise: about " + std::to_string(j.rounds_to_decide) +
          " rounds would decide (--check-rounds)";
 }

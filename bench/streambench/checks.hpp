@@ -24,12 +24,14 @@ namespace streamcheck::streambench {
 // The goals the checks are held to (printed with the figures; not a test verdict).
 inline constexpr double kProbeCostGoalPercent = 5.0;  // |cost| under this
 inline constexpr double kClientVsCurlGoal = 1.0;      // at least this
+inline constexpr unsigned kMaxCheckRounds = 2000;     // what --check-rounds allows
 
 enum class GoalVerdict { met = 1, undecided = 0, not_met = -1 };
 struct Judgement {
   GoalVerdict verdict = GoalVerdict::undecided;
   // When undecided: about how many rounds would narrow the interval enough, were the
-  // estimate to stay where it is (0 when it sits on the goal's boundary).
+  // estimate to stay where it is (0 when it sits on the goal's boundary; more than
+  // kMaxCheckRounds when it sits near it).
   unsigned rounds_to_decide = 0;
 };
 Judgement judge_probe_cost(const CheckResult& r);

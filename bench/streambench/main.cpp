@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
                "Skip the .../checks benchmark (probe cost, client vs curl)");
   app.add_option("--check-rounds", opt.check_rounds,
                  "Rounds of the checks (three GETs of the largest size each)")
-      ->check(CLI::Range(1u, 2000u))
+      ->check(CLI::Range(1u, streamcheck::streambench::kMaxCheckRounds))
       ->capture_default_str();
   app.add_flag(
       "--no-progress", [&](std::int64_t) { opt.progress = false; }, "No progress line on stderr");
