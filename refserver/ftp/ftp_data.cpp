@@ -84,9 +84,13 @@ void DataChannel::on_accepted(error_code ec, std::function<void()> then) {
   open_timer_.cancel();
   if (ec) return finish({TransferEnd::Kind::no_connection, "data connection: " + ec.message()});
   if (acceptor_) {
-    error_code ignored;
-    auto from = socket_.remote_endpoint(ignored).address();
+    error_code gone, ignored;
+    auto from = socket_.remote_endpoint(gone).address();
     acceptor_->close(ignored);
+    // Reset by the client while it waited to be accepted: a transfer that ended, not a
+    // connection from elsewhere (it has no address left to judge by).
+    if (gone)
+      return finish({TransferEnd::Kind::aborted, "data connection reset before it was accepted"});
     if (unmapped(from) != peer_)  // RFC 2577: no data connection stealing
       return finish({TransferEnd::Kind::no_connection,
                      "data connection from " + from.to_string() +

@@ -154,6 +154,22 @@ TEST_F(FtpProtocol, Rfc959AborDuringStorKeepsOldVersion) {
   EXPECT_EQ(c->command("SIZE small.txt").text, "213 1000");
 }
 
+// The client connects, sends and resets before the server takes the connection (a
+// loaded server takes it late): the transfer was aborted (426), not refused as a
+// connection from elsewhere (425), and the old version stays.
+TEST_F(FtpProtocol, Rfc959DataConnectionResetBeforeAcceptIs426) {
+  auto c = logged_in();
+  auto data = c->open_passive();
+  data->send(std::string(64 * 1024, 'y'));
+  data->reset();
+  std::this_thread::sleep_for(50ms);  // the reset reaches the server's side first
+  EXPECT_EQ(c->command("STOR small.txt").code, 150);
+  const auto reply = c->read_reply();
+  EXPECT_EQ(reply.code, 426) << reply.text;
+  EXPECT_TRUE(server_->wait_staging_empty()) << server_->staging_listing();
+  EXPECT_EQ(c->command("SIZE small.txt").text, "213 1000");
+}
+
 TEST_F(FtpProtocol, Rfc959CommandsPipelinedBehindATransferWaitForIt) {
   auto c = logged_in();
   auto data = c->open_passive();
