@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bench/lib/error.hpp"
+#include "bench/lib/interrupt.hpp"
 #include "bench/lib/size_parse.hpp"
 #include "conformance/suite.hpp"
 
@@ -49,6 +50,7 @@ Exit status: 0 every selected test passed or skipped; 1 some failed; 3 usage err
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::cleanup_on_signals();
   ::testing::InitGoogleTest(&argc, argv);  // takes the --gtest_* flags out
 
   auto& config = sc::suite().config;

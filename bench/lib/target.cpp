@@ -1,5 +1,6 @@
 #include "bench/lib/target.hpp"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "bench/lib/error.hpp"
 #include "bench/lib/proc.hpp"
@@ -87,11 +89,41 @@ RootOn parse_root_on(std::string_view text) {
 }
 
 Target::~Target() {
-  process_.reset();  // stops the server first
+  on_interrupt_.reset();  // from here on, this destructor does it
+  process_.reset();       // stops the server first
   if (!temp_dir_.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(temp_dir_, ignored);
   }
+}
+
+void Target::undo_on_interrupt() {
+  if (!process_) return;
+  // The launched command has a process group of its own (launcher.cpp): SIGTERM to it, as
+  // the destructor would, then SIGKILL to what is left after the grace; then the root. No
+  // reaping here: the process is ending anyway.
+  const pid_t group = process_->pid();
+  const pid_t server = pid;
+  on_interrupt_ = std::make_unique<OnInterrupt>([group, server, dir = temp_dir_] {
+    const auto running = [](pid_t p) {
+      const auto st = proc::read_stat(p);
+      return st && !st->zombie();
+    };
+    const auto wait_gone = [&](std::chrono::milliseconds limit) {
+      const auto until = std::chrono::steady_clock::now() + limit;
+      while ((running(group) || running(server)) && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    };
+    ::kill(-group, SIGTERM);
+    wait_gone(std::chrono::seconds(2));
+    ::kill(-group, SIGKILL);
+    if (server != group) ::kill(server, SIGKILL);
+    wait_gone(std::chrono::seconds(1));
+    if (!dir.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  });
 }
 
 std::unique_ptr<Target> Target::spawn(const Command& command, const LaunchOptions& options) {
@@ -103,6 +135,7 @@ std::unique_ptr<Target> Target::spawn(const Command& command, const LaunchOption
   t->pid = ready.pid;
   t->description = command.display;
   t->name = name_for_command(command);
+  t->undo_on_interrupt();
   return t;
 }
 
@@ -154,6 +187,7 @@ std::unique_ptr<Target> Target::spawn_refserver(const std::filesystem::path& bin
   t->temp_dir_ = dir;
   t->root = dir / "root";
   t->name = "refserver";
+  t->undo_on_interrupt();
   return t;
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/lib/interrupt.hpp"
 #include "bench/lib/launcher.hpp"
 #include "bench/lib/url.hpp"
 
@@ -70,6 +71,9 @@ class Target {
   Target() = default;
   std::unique_ptr<ServerProcess> process_;
   std::filesystem::path temp_dir_;  // removed in the destructor when set
+  // Stops the server and removes temp_dir_ if the run is interrupted (interrupt.hpp).
+  std::unique_ptr<OnInterrupt> on_interrupt_;
+  void undo_on_interrupt();
 };
 
 // The refserver binary next to `exe_dir` (the directory of the running program): looks

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bench/lib/error.hpp"
+#include "bench/lib/interrupt.hpp"
 #include "bench/lib/size_parse.hpp"
 #include "bench/lib/target.hpp"
 #include "bench/lib/target_options.hpp"
@@ -89,6 +90,7 @@ std::string ops_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  streamcheck::bench::cleanup_on_signals();
   if (argc > 1 && std::strcmp(argv[1], "fds") == 0) return sb::fds_main(argc - 1, argv + 1);
   if (argc > 1 && std::strcmp(argv[1], "gate") == 0) return sb::gate_main(argc - 1, argv + 1);
 

@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "bench/streambench/tests/run_command.hpp"
 
@@ -122,6 +127,49 @@ TEST(Streambench, RejectsBadFlagsWithUsageStatus) {
   EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--ops", "http-teleport"}).status, 3);
   EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--http", "http://127.0.0.1:1/"}).status, 3);
   EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--benchmark_nonsense"}).status, 3);
+}
+
+// Ctrl-C in the middle of a run: the server it spawned and the server's temp root on
+// tmpfs (memory, were it left) go with it, and the run ends as interrupted.
+TEST(Streambench, InterruptStopsTheServerAndRemovesItsTempRoot) {
+  namespace bp = boost::process;
+  bp::ipstream err;
+  bp::child child(STREAMBENCH_BINARY,
+                  bp::args({"--root-on", "tmpfs", "--sizes", "64MiB", "--ops", "http-put",
+                            "--no-checks", "--no-progress", "--benchmark_repetitions=1000"}),
+                  bp::std_out > bp::null, bp::std_err > err, bp::std_in < bp::null);
+  // "streambench: target refserver (.../refserver --root DIR/root ...), probing pid N"
+  std::string line;
+  std::filesystem::path root;
+  pid_t server = 0;
+  while (std::getline(err, line)) {
+    const auto probing = line.find("probing pid ");
+    const auto flag = line.find("--root ");
+    if (probing == std::string::npos || flag == std::string::npos) continue;
+    server = std::stoi(line.substr(probing + 12));
+    root = line.substr(flag + 7, line.find(' ', flag + 7) - flag - 7);
+    break;
+  }
+  ASSERT_GT(server, 0) << "no target line on stderr";
+  ASSERT_TRUE(std::filesystem::exists(root)) << root;
+  const auto temp_root = root.parent_path();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // uploads under way
+  ASSERT_EQ(::kill(child.id(), SIGINT), 0);
+  std::string rest;
+  while (std::getline(err, line)) rest += line + "\n";
+  child.wait();
+  const int raw = child.native_exit_code();
+  EXPECT_TRUE(WIFSIGNALED(raw) && WTERMSIG(raw) == SIGINT) << "wait status " << raw;
+  EXPECT_NE(rest.find("interrupted"), std::string::npos) << rest;
+  EXPECT_FALSE(std::filesystem::exists(temp_root)) << temp_root << " left behind";
+  const auto stat = "/proc/" + std::to_string(server) + "/stat";
+  for (int i = 0; i < 200 && std::filesystem::exists(stat); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::ifstream in(stat);
+  std::string text;
+  std::getline(in, text);
+  EXPECT_TRUE(text.empty() || text.find(") Z ") != std::string::npos)
+      << "the server is still running: " << text;
 }
 
 TEST(Streambench, HelpDocumentsEveryFlagAndCounter) {
