@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <thread>
 
 #include "bench/lib/boost_process.hpp"
 
@@ -25,6 +26,19 @@ using bench::Probe;
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 enum Variant { kProbeOn, kProbeOff, kCurl, kVariants };
+
+// Every order of the three, one per round in turn: each GET comes after each other kind
+// as often, and first as often. (Turning one order round, as before, put the GET without
+// the probe after the probed one in two rounds of three: after the probe's settling.)
+constexpr std::array<std::array<Variant, kVariants>, 6> kOrders{{{kProbeOn, kProbeOff, kCurl},
+                                                                 {kProbeOff, kCurl, kProbeOn},
+                                                                 {kCurl, kProbeOn, kProbeOff},
+                                                                 {kProbeOn, kCurl, kProbeOff},
+                                                                 {kCurl, kProbeOff, kProbeOn},
+                                                                 {kProbeOff, kProbeOn, kCurl}}};
+// A pause before each timed GET, so that each starts on a machine that has done what the
+// GET before left it (socket teardown, the curl tool's exit, the probe's settling) alike.
+constexpr std::chrono::milliseconds kRest{50};
 
 struct Timed {
   double seconds = 0;
@@ -117,8 +131,8 @@ void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std
       const auto first = bench::run(prepare(get, client, plan, {}));
       if (const auto why = verify(get, client, plan, first); !why.empty()) throw bench::Error(why);
       for (unsigned r = 0; r < rounds; ++r) {
-        for (int k = 0; k < kVariants; ++k) {
-          const auto v = static_cast<Variant>((k + static_cast<int>(r)) % kVariants);
+        for (const Variant v : kOrders[r % kOrders.size()]) {
+          std::this_thread::sleep_for(kRest);
           if (v == kCurl) {
             timed[v].push_back(curl_get(*run.target->http, plan, size));
           } else {

@@ -4,8 +4,8 @@
 //
 // A single 1 GiB GET over loopback on this kind of machine (a 2-core VM) varies by about
 // 20% from one transfer to the next, independently of the one before, whoever the client:
-// one of each proves nothing. The three GETs run in rounds, one of each per round in an
-// order that turns from round to round; the medians are compared, and each ratio comes
+// one of each proves nothing. The three GETs run in rounds, one of each per round, each
+// after a short rest, the six orders in turn; the medians are compared, and each ratio comes
 // with a 95% interval (a bootstrap of the rounds), so that a verdict is given only when
 // the rounds can carry it: met, not met, or undecided with the rounds it would take. The
 // client's CPU time per GiB is reported beside the throughput: it does not depend on how

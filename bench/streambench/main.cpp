@@ -50,7 +50,7 @@ constexpr const char* kCounters = R"(Counters (one row per benchmark, named TARG
   harness_rss_kib      streambench's own peak RSS (it must stay flat)
   probe_samples        sampler readings during the transfer
 Checks in the same run, for the largest size of http-get (.../checks, printed on stderr
-at the end): --check-rounds rounds of three GETs of one object in turning order (ours
+at the end): --check-rounds rounds of three GETs of one object in every order in turn (ours
 with the probe, ours without, the curl tool to /dev/null), compared by their medians,
 each ratio with a 95% interval (bootstrap over the rounds) and a verdict: met, not met,
 or undecided, with the rounds that would decide it:
