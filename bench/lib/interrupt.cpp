@@ -1,10 +1,12 @@
 #include "bench/lib/interrupt.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -20,6 +22,9 @@ struct Registry {
   std::map<unsigned long, std::function<void()>> undo;  // by registration order
 };
 
+pthread_t signal_thread;
+volatile std::sig_atomic_t output_closed = 0;
+
 Registry& registry() {
   static Registry* r = new Registry();  // never destroyed: the signal thread may outlive main
   return *r;
@@ -32,7 +37,19 @@ sigset_t stop_signals() {
   return set;
 }
 
+// SIGPIPE comes to the thread that wrote. Only a closed stdout or stderr (`streambench |
+// head`) ends the run: the signal thread is told to, as for SIGTERM. Any other pipe's
+// writer gets its EPIPE and handles it.
+void on_sigpipe(int) {
+  pollfd fds[2] = {{STDOUT_FILENO, 0, 0}, {STDERR_FILENO, 0, 0}};
+  if (::poll(fds, 2, 0) > 0 && ((fds[0].revents | fds[1].revents) & POLLERR) && !output_closed) {
+    output_closed = 1;
+    ::pthread_kill(signal_thread, SIGTERM);
+  }
+}
+
 [[noreturn]] void on_signal(int sig) {
+  if (output_closed) sig = SIGPIPE;
   auto& r = registry();
   // Held to the end: a destructor unregistering meanwhile waits instead of racing.
   r.mu.lock();
@@ -54,7 +71,7 @@ sigset_t stop_signals() {
     }
   }
   std::fflush(nullptr);
-  ::signal(sig, SIG_DFL);
+  std::signal(sig, SIG_DFL);
   const sigset_t set = stop_signals();
   ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
   ::raise(sig);
@@ -68,12 +85,18 @@ void cleanup_on_signals() {
   std::call_once(once, [] {
     const sigset_t set = stop_signals();
     ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    std::thread([set] {
+    std::thread waiter([set] {
       int sig = 0;
       while (::sigwait(&set, &sig) != 0) {
       }
       on_signal(sig);
-    }).detach();
+    });
+    signal_thread = waiter.native_handle();
+    waiter.detach();
+    struct sigaction pipe {};
+    pipe.sa_handler = on_sigpipe;
+    sigemptyset(&pipe.sa_mask);
+    ::sigaction(SIGPIPE, &pipe, nullptr);
   });
 }
 

@@ -10,6 +10,7 @@
 //
 // On such a signal a thread of its own runs the registered functions, newest first, says
 // so on stderr, and ends the process by the same signal (the shell sees 130 for Ctrl-C).
+// So does a SIGPIPE from writing to a closed stdout or stderr (`streambench | head`).
 // Without cleanup_on_signals() registrations cost nothing and never run.
 #pragma once
 

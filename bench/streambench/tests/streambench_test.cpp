@@ -129,6 +129,45 @@ TEST(Streambench, RejectsBadFlagsWithUsageStatus) {
   EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--benchmark_nonsense"}).status, 3);
 }
 
+// The spawned refserver's temp root and PID, from the line streambench prints first:
+// "streambench: target refserver (.../refserver --root DIR/root ...), probing pid N".
+struct Spawned {
+  std::filesystem::path temp_root;
+  pid_t server = 0;
+};
+Spawned read_target_line(std::istream& err) {
+  std::string line;
+  while (std::getline(err, line)) {
+    const auto probing = line.find("probing pid ");
+    const auto flag = line.find("--root ");
+    if (probing == std::string::npos || flag == std::string::npos) continue;
+    const std::filesystem::path root = line.substr(flag + 7, line.find(' ', flag + 7) - flag - 7);
+    return {root.parent_path(), std::stoi(line.substr(probing + 12))};
+  }
+  return {};
+}
+
+// The run ended by `sig`, said why, and left neither the server nor its temp root.
+void expect_cleaned_up(int status, const Spawned& spawned, const std::string& err, int sig) {
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << "wait status " << status;
+  EXPECT_NE(err.find("interrupted"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(spawned.temp_root)) << spawned.temp_root << " left behind";
+  const auto stat = "/proc/" + std::to_string(spawned.server) + "/stat";
+  for (int i = 0; i < 200 && std::filesystem::exists(stat); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::ifstream in(stat);
+  std::string text;
+  std::getline(in, text);
+  EXPECT_TRUE(text.empty() || text.find(") Z ") != std::string::npos)
+      << "the server is still running: " << text;
+}
+
+std::string rest_of(std::istream& in) {
+  std::string all, line;
+  while (std::getline(in, line)) all += line + "\n";
+  return all;
+}
+
 // Ctrl-C in the middle of a run: the server it spawned and the server's temp root on
 // tmpfs (memory, were it left) go with it, and the run ends as interrupted.
 TEST(Streambench, InterruptStopsTheServerAndRemovesItsTempRoot) {
@@ -138,38 +177,34 @@ TEST(Streambench, InterruptStopsTheServerAndRemovesItsTempRoot) {
                   bp::args({"--root-on", "tmpfs", "--sizes", "64MiB", "--ops", "http-put",
                             "--no-checks", "--no-progress", "--benchmark_repetitions=1000"}),
                   bp::std_out > bp::null, bp::std_err > err, bp::std_in < bp::null);
-  // "streambench: target refserver (.../refserver --root DIR/root ...), probing pid N"
-  std::string line;
-  std::filesystem::path root;
-  pid_t server = 0;
-  while (std::getline(err, line)) {
-    const auto probing = line.find("probing pid ");
-    const auto flag = line.find("--root ");
-    if (probing == std::string::npos || flag == std::string::npos) continue;
-    server = std::stoi(line.substr(probing + 12));
-    root = line.substr(flag + 7, line.find(' ', flag + 7) - flag - 7);
-    break;
-  }
-  ASSERT_GT(server, 0) << "no target line on stderr";
-  ASSERT_TRUE(std::filesystem::exists(root)) << root;
-  const auto temp_root = root.parent_path();
+  const auto spawned = read_target_line(err);
+  ASSERT_GT(spawned.server, 0) << "no target line on stderr";
+  ASSERT_TRUE(std::filesystem::exists(spawned.temp_root)) << spawned.temp_root;
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // uploads under way
   ASSERT_EQ(::kill(child.id(), SIGINT), 0);
-  std::string rest;
-  while (std::getline(err, line)) rest += line + "\n";
+  const auto said = rest_of(err);
   child.wait();
-  const int raw = child.native_exit_code();
-  EXPECT_TRUE(WIFSIGNALED(raw) && WTERMSIG(raw) == SIGINT) << "wait status " << raw;
-  EXPECT_NE(rest.find("interrupted"), std::string::npos) << rest;
-  EXPECT_FALSE(std::filesystem::exists(temp_root)) << temp_root << " left behind";
-  const auto stat = "/proc/" + std::to_string(server) + "/stat";
-  for (int i = 0; i < 200 && std::filesystem::exists(stat); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  std::ifstream in(stat);
-  std::string text;
-  std::getline(in, text);
-  EXPECT_TRUE(text.empty() || text.find(") Z ") != std::string::npos)
-      << "the server is still running: " << text;
+  expect_cleaned_up(child.native_exit_code(), spawned, said, SIGINT);
+}
+
+// `streambench | head`: the reader goes, and the run with it, as tidily as on Ctrl-C.
+TEST(Streambench, ClosedOutputStopsTheServerAndRemovesItsTempRoot) {
+  namespace bp = boost::process;
+  bp::ipstream out, err;
+  bp::child child(STREAMBENCH_BINARY,
+                  // A row per benchmark as each ends (repetitions would print theirs at the
+                  // end of all of them).
+                  bp::args({"--root-on", "tmpfs", "--sizes", "1MiB,2MiB,3MiB,4MiB,5MiB,6MiB",
+                            "--ops", "http-get,http-put", "--no-checks", "--no-progress"}),
+                  bp::std_out > out, bp::std_err > err, bp::std_in < bp::null);
+  const auto spawned = read_target_line(err);
+  ASSERT_GT(spawned.server, 0) << "no target line on stderr";
+  std::string line;
+  ASSERT_TRUE(std::getline(out, line));  // the run is printing
+  out.pipe().close();
+  const auto said = rest_of(err);
+  child.wait();
+  expect_cleaned_up(child.native_exit_code(), spawned, said, SIGPIPE);
 }
 
 TEST(Streambench, HelpDocumentsEveryFlagAndCounter) {
