@@ -440,7 +440,9 @@ waits for the whole object (<code>spool-download</code>), two copies
              "probe (probe_cost_pct, goal within &plusmn;5) and against the curl tool "
              "(client_vs_curl, goal 1.0 or more), medians of interleaved rounds, each with "
              "its 95% interval (<code>_low</code>, <code>_high</code>) and a verdict "
-             "(1 met, 0 undecided at that many rounds, &minus;1 not met).</p>")
+             "(1 met, 0 undecided at that many rounds, &minus;1 not met); "
+             "<code>check_pinned</code> 1 when harness and server ran on CPUs of their "
+             "own.</p>")
     extra = sorted({k for r in rows for k in r["figures"]} - {c[0] for c in COLUMNS} - {
         "family_index", "per_family_instance_index", "repetitions", "repetition_index",
         "threads", "iterations", "real_time", "cpu_time"})

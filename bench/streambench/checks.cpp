@@ -11,6 +11,7 @@
 
 #include "bench/lib/boost_process.hpp"
 
+#include "bench/lib/cpu_pin.hpp"
 #include "bench/lib/error.hpp"
 #include "bench/lib/probe.hpp"
 #include "bench/lib/proc.hpp"
@@ -116,6 +117,21 @@ Timed curl_get(const bench::Url& base, const Plan& plan, std::uint64_t size) {
   return {seconds, cpu};
 }
 
+// Pins harness and server apart for the checks (the run's --pin already did, or was
+// turned off; see --help). Says where they run, or why they were not pinned.
+std::string pin_for_checks(const Run& run, std::optional<bench::PinnedPlacement>& pinned) {
+  if (run.options.pin) return bench::format_placement(*run.options.pin) + " (--pin)";
+  if (!run.options.check_pinning) return "not pinned (--no-check-pinning)";
+  const auto placement = bench::default_placement(bench::allowed_cpus());
+  if (!placement) return "not pinned: this process may run on one CPU only";
+  try {
+    pinned.emplace(run.target->pid, *placement);
+  } catch (const std::exception& e) {
+    return std::string("not pinned: ") + e.what();
+  }
+  return bench::format_placement(*placement);
+}
+
 }  // namespace
 
 void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std::string& name) {
@@ -124,6 +140,8 @@ void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std
   try {
     auto client = make_client(*run.target, Proto::http);
     const auto plan = set_up(get, client, size, run.options, 0, 0);
+    std::optional<bench::PinnedPlacement> pinned;
+    const auto placement = pin_for_checks(run, pinned);
     Probe probe(run.target->pid);
     std::array<std::vector<Timed>, kVariants> timed;
     for (auto _ : state) {
@@ -149,6 +167,8 @@ void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std
       }
       CheckResult result;
       result.rounds = rounds;
+      result.placement = placement;
+      result.pinned = pinned.has_value() || run.options.pin.has_value();
       result.probe_on_bytes_per_second = median(rates[kProbeOn]);
       result.probe_off_bytes_per_second = median(rates[kProbeOff]);
       result.curl_bytes_per_second = median(rates[kCurl]);
@@ -173,6 +193,7 @@ void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std
   state.SetBytesProcessed(static_cast<std::int64_t>(size));
   state.counters["sha256_ok"] = 1;
   state.counters["rounds"] = r.rounds;
+  state.counters["check_pinned"] = r.pinned ? 1 : 0;
   state.counters["probe_on_MBps"] = r.probe_on_bytes_per_second / 1e6;
   state.counters["probe_off_MBps"] = r.probe_off_bytes_per_second / 1e6;
   state.counters["curl_MBps"] = r.curl_bytes_per_second / 1e6;
@@ -238,10 +259,10 @@ Judgement judge_client(const CheckResult& r) {
 void print_checks(const Run& run) {
   for (const auto& [name, r] : run.checks) {
     std::fprintf(stderr,
-                 "probe cost: %s, medians of %u rounds: %.0f MB/s with the probe, %.0f without: "
-                 "%+.1f%% (95%%: %+.1f..%+.1f; goal within +-%.0f%%): %s; the probe's own CPU: "
-                 "%.1f%% of a core\n",
-                 name.c_str(), r.rounds, r.probe_on_bytes_per_second / 1e6,
+                 "probe cost: %s (%s), medians of %u rounds: %.0f MB/s with the probe, %.0f "
+                 "without: %+.1f%% (95%%: %+.1f..%+.1f; goal within +-%.0f%%): %s; the probe's "
+                 "own CPU: %.1f%% of a core\n",
+                 name.c_str(), r.placement.c_str(), r.rounds, r.probe_on_bytes_per_second / 1e6,
                  r.probe_off_bytes_per_second / 1e6, r.probe_cost_percent(),
                  r.probe_cost_low_percent(), r.probe_cost_high_percent(), kProbeCostGoalPercent,
                  verdict_text(judge_probe_cost(r)).c_str(), r.probe_cpu_percent);

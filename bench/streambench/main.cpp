@@ -10,9 +10,11 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bench/lib/cpu_pin.hpp"
 #include "bench/lib/error.hpp"
 #include "bench/lib/interrupt.hpp"
 #include "bench/lib/size_parse.hpp"
@@ -53,7 +55,12 @@ Checks in the same run, for the largest size of http-get (.../checks, printed on
 at the end): --check-rounds rounds of three GETs of one object in every order in turn (ours
 with the probe, ours without, the curl tool to /dev/null), compared by their medians,
 each ratio with a 95% interval (bootstrap over the rounds) and a verdict: met, not met,
-or undecided, with the rounds that would decide it:
+or undecided, with the rounds that would decide it. On a machine of few CPUs a loopback
+GET's speed depends on whether client and server share a CPU, so the checks pin the
+harness to the last CPU and the server's tree to the others while they run (put back
+after; --pin replaces that split, --no-check-pinning turns it off; pinning another user's
+server needs CAP_SYS_NICE, else the checks run unpinned and say why):
+  check_pinned         1 when the checks ran pinned, 0 when not
   probe_on_MBps, probe_off_MBps, curl_MBps   median throughput of each (MB/s)
   probe_cost_pct       how much slower ours is with the probe than without, in percent
                        (negative: faster); goal: within +-5
@@ -112,6 +119,8 @@ int main(int argc, char** argv) {
   std::string slow_reader;
   bool no_probe = false;
   bool no_checks = false;
+  bool no_check_pinning = false;
+  std::string pin;
   CLI::App app(
       "streambench: measure an FTP/HTTP server from outside while it moves big files.\n"
       "With no target flags it spawns the refserver (found next to this program) in a temp "
@@ -147,6 +156,13 @@ int main(int argc, char** argv) {
                  "Rounds of the checks (three GETs of the largest size each)")
       ->check(CLI::Range(1u, streamcheck::streambench::kMaxCheckRounds))
       ->capture_default_str();
+  app.add_flag("--no-check-pinning", no_check_pinning,
+               "Run the checks wherever the scheduler puts harness and server (by default "
+               "they are pinned apart for the checks: see below)");
+  app.add_option("--pin", pin,
+                 "CLIENT_CPUS:SERVER_CPUS, e.g. 1:0 or 3:0-2: the whole run with the harness "
+                 "(client, probe, curl tool) and the server's process tree each on its own "
+                 "CPUs; put back at the end");
   app.add_flag(
       "--no-progress", [&](std::int64_t) { opt.progress = false; }, "No progress line on stderr");
   try {
@@ -166,6 +182,8 @@ int main(int argc, char** argv) {
     if (!slow_reader.empty()) opt.slow_reader = bench::parse_size(slow_reader);
     opt.probe = !no_probe;
     opt.checks = !no_checks && opt.probe;
+    opt.check_pinning = !no_check_pinning;
+    if (!pin.empty()) opt.pin = bench::parse_placement(pin);
     if (!ops.empty()) {
       std::string_view rest(ops);
       while (!rest.empty()) {
@@ -205,6 +223,17 @@ int main(int argc, char** argv) {
   sb::add_context(run);
   if (!opt.legacy.empty()) benchmark::AddCustomContext("legacy", opt.legacy);
   sb::register_benchmarks(run);
+  std::optional<bench::PinnedPlacement> pinned;
+  if (opt.pin) {
+    try {
+      pinned.emplace(target->pid, *opt.pin);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "streambench: --pin: %s\n", e.what());
+      return 3;
+    }
+    std::fprintf(stderr, "streambench: %s\n", bench::format_placement(*opt.pin).c_str());
+    benchmark::AddCustomContext("placement", bench::format_placement(*opt.pin));
+  }
   benchmark::RunSpecifiedBenchmarks();
   if (opt.progress && ::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");
   sb::print_checks(run);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/lib/cpu_pin.hpp"
 #include "bench/lib/payload.hpp"
 #include "bench/lib/target_options.hpp"
 
@@ -27,6 +28,10 @@ struct Options {
   bool probe = true;
   bool checks = true;          // probe on/off and client vs curl CLI (checks.hpp)
   unsigned check_rounds = 15;  // one GET of each kind per round
+  // The harness and the server on CPUs of their own (cpu_pin.hpp): for the whole run when
+  // `pin` is given; otherwise for the checks alone, unless check_pinning is off.
+  std::optional<bench::Placement> pin;
+  bool check_pinning = true;
   bool progress = true;
 };
 

@@ -16,6 +16,8 @@ namespace streamcheck::streambench {
 // with their 95% intervals (ratio_of_medians in stats.hpp).
 struct CheckResult {
   unsigned rounds = 0;
+  std::string placement;  // where harness and server ran, or why they were not pinned
+  bool pinned = false;
   double probe_on_bytes_per_second = 0;   // our GET, measured with the probe
   double probe_off_bytes_per_second = 0;  // our GET, no probe
   double curl_bytes_per_second = 0;       // the curl tool to /dev/null

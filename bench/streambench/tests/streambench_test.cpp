@@ -69,6 +69,8 @@ TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
         EXPECT_TRUE(v == -1 || v == 0 || v == 1) << verdict << " " << v;
       }
       EXPECT_GT(b.at("probe_cpu_pct").get<double>(), 0);
+      const double pinned = b.at("check_pinned").get<double>();
+      EXPECT_TRUE(pinned == 0 || pinned == 1) << pinned;
       EXPECT_FALSE(b.contains("copies"));
       ++checks;
       continue;
@@ -105,6 +107,21 @@ TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
   EXPECT_EQ(checks, 1);
   EXPECT_NE(ran.err.find("probe cost:"), std::string::npos) << ran.err;
   EXPECT_NE(ran.err.find("client check:"), std::string::npos) << ran.err;
+  // Where the checks ran is said: pinned apart, or why not.
+  EXPECT_TRUE(ran.err.find("/checks (harness on CPU") != std::string::npos ||
+              ran.err.find("/checks (not pinned") != std::string::npos)
+      << ran.err;
+}
+
+TEST(Streambench, PinRefusesASharedOrMissingCpu) {
+  const auto shared = run_command(STREAMBENCH_BINARY, {"--pin", "0:0", "--sizes", "1MiB"});
+  EXPECT_EQ(shared.status, 3);
+  EXPECT_NE(shared.err.find("CPU 0 is on both sides"), std::string::npos) << shared.err;
+  const auto missing =
+      run_command(STREAMBENCH_BINARY, {"--pin", "0:1023", "--sizes", "1MiB", "--root-on", "tmpfs"});
+  EXPECT_EQ(missing.status, 3);
+  EXPECT_NE(missing.err.find("CPU 1023 is not one this process may run on"), std::string::npos)
+      << missing.err;
 }
 
 TEST(Streambench, FilterOpsAndSizesAreHonoured) {
@@ -221,6 +238,9 @@ TEST(Streambench, HelpDocumentsEveryFlagAndCounter) {
                            "--payload",
                            "--root-on",
                            "--check-rounds",
+                           "--pin",
+                           "--no-check-pinning",
+                           "check_pinned",
                            "probe_cost_pct",
                            "probe_cpu_pct",
                            "probe_cost_low_pct",
