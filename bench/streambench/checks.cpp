@@ -138,13 +138,14 @@ void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std
   const auto& get = *find_op("http-get");
   const unsigned rounds = std::max(1u, run.options.check_rounds);
   try {
-    auto client = make_client(*run.target, Proto::http);
-    const auto plan = set_up(get, client, size, run.options, 0, 0);
-    std::optional<bench::PinnedPlacement> pinned;
-    const auto placement = pin_for_checks(run, pinned);
-    Probe probe(run.target->pid);
-    std::array<std::vector<Timed>, kVariants> timed;
     for (auto _ : state) {
+      // Everything that can fail inside the loop (see run_op in runner.cpp).
+      auto client = make_client(*run.target, Proto::http);
+      const auto plan = set_up(get, client, size, run.options, 0, 0);
+      std::optional<bench::PinnedPlacement> pinned;
+      const auto placement = pin_for_checks(run, pinned);
+      Probe probe(run.target->pid);
+      std::array<std::vector<Timed>, kVariants> timed;
       // The object is read back whole with the hash once; the timed GETs do not hash.
       const auto first = bench::run(prepare(get, client, plan, {}));
       if (const auto why = verify(get, client, plan, first); !why.empty()) throw bench::Error(why);
@@ -184,9 +185,7 @@ void run_checks(benchmark::State& state, Run& run, std::uint64_t size, const std
       run.checks[name] = result;
     }
   } catch (const std::exception& e) {
-    ++run.failures;
-    std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
-    state.SkipWithError(e.what());
+    fail(state, run, name, e.what());
     return;
   }
   const auto& r = run.checks[name];

@@ -236,6 +236,7 @@ int main(int argc, char** argv) {
   }
   benchmark::RunSpecifiedBenchmarks();
   if (opt.progress && ::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");
+  sb::say_repeats(run);
   sb::print_checks(run);
   benchmark::Shutdown();
   return run.failures > 0 ? 1 : 0;

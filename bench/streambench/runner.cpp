@@ -55,12 +55,29 @@ void progress(const Run& run, const std::string& name, const Transfer& t) {
   std::fflush(stderr);
 }
 
+}  // namespace
+
 void fail(benchmark::State& state, Run& run, const std::string& name, const std::string& why) {
   ++run.failures;
-  std::fprintf(stderr, "%s%s: %s\n", ::isatty(STDERR_FILENO) ? "\r\033[K" : "", name.c_str(),
-               why.c_str());
+  const std::string line = name + ": " + why;
+  if (line == run.last_failure) {
+    ++run.last_failure_repeats;  // a dead server fails every repetition alike: said once
+  } else {
+    say_repeats(run);
+    std::fprintf(stderr, "%s%s\n", ::isatty(STDERR_FILENO) ? "\r\033[K" : "", line.c_str());
+    run.last_failure = line;
+  }
   state.SkipWithError(why.c_str());
 }
+
+void say_repeats(Run& run) {
+  if (run.last_failure_repeats > 0)
+    std::fprintf(stderr, "  (the same %d more time%s)\n", run.last_failure_repeats,
+                 run.last_failure_repeats == 1 ? "" : "s");
+  run.last_failure_repeats = 0;
+}
+
+namespace {
 
 struct Sums {
   double ttfb_us = 0;
@@ -82,8 +99,11 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
   Sums sums;
   try {
     std::optional<Probe> probe;
-    if (with_probe) probe.emplace(run.target->pid);
     for (auto _ : state) {
+      // Made in the loop, as everything that can fail: Google Benchmark counts a failure
+      // before it as 0 iterations, and aborts the program when the repetitions of one
+      // benchmark disagree on their count (a server that died after the first, say).
+      if (with_probe && !probe) probe.emplace(run.target->pid);
       // The set-up (an upload of the object a download reads, say) runs on a session of
       // its own, open until the end of the iteration so that its closing is not measured.
       // Each measured transfer gets a new one, opened before the measurement: a

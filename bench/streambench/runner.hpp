@@ -2,6 +2,8 @@
 // transfers of one (target, protocol, op, size), measured with the probe.
 #pragma once
 
+#include <benchmark/benchmark.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -41,7 +43,15 @@ struct Run {
   Options options;
   std::map<std::string, CheckResult> checks;  // by benchmark name
   int failures = 0;                           // benchmarks that ended with SkipWithError
+  std::string last_failure;                   // the last failure said on stderr
+  int last_failure_repeats = 0;               // the same since, not said yet
 };
+
+// Ends a benchmark as failed: SkipWithError, and `name: why` on stderr, unless it is the
+// failure just said (then it is counted, and say_repeats() tells how often).
+// Call it inside `for (auto _ : state)`, or after a failure that left it.
+void fail(benchmark::State& state, Run& run, const std::string& name, const std::string& why);
+void say_repeats(Run& run);
 
 // Registers `target/proto/op/size` for each op and size (FTP ops only when the target
 // has FTP, HTTP ops only with HTTP: the others are named on stderr), plus, for the largest

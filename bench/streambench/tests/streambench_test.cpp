@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "bench/lib/target.hpp"
 #include "bench/streambench/tests/run_command.hpp"
 
 namespace streamcheck::streambench {
@@ -122,6 +123,28 @@ TEST(Streambench, PinRefusesASharedOrMissingCpu) {
   EXPECT_EQ(missing.status, 3);
   EXPECT_NE(missing.err.find("CPU 1023 is not one this process may run on"), std::string::npos)
       << missing.err;
+}
+
+// Google Benchmark aborts the whole program (SIGABRT in ComputeStats) when the repetitions
+// of one benchmark report different iteration counts, as a failure before the timing loop
+// did: here the probed process ends after the first repetitions, every later one fails.
+TEST(Streambench, RepetitionsFailingAfterOthersPassedEndWithStatus1NotAnAbort) {
+  const auto server = bench::Target::spawn_refserver(REFSERVER_BINARY, bench::RootOn::tmpfs);
+  const auto& u = *server->http;
+  const std::string url = u.scheme + "://" + u.user + ":" + u.password + "@" + u.authority() + "/";
+  namespace bp = boost::process;
+  bp::child probed(bp::search_path("sleep"), "1");
+  std::thread reaper([&probed] { probed.wait(); });  // gone from /proc, not a zombie
+  const auto ran = run_command(
+      STREAMBENCH_BINARY,
+      {"--http", url, "--pid", std::to_string(probed.id()), "--sizes", "1MiB", "--ops",
+       "http-get", "--no-checks", "--no-progress", "--benchmark_repetitions=5000",
+       "--benchmark_report_aggregates_only=true"});
+  reaper.join();
+  EXPECT_EQ(ran.status, 1) << ran.err;
+  EXPECT_NE(ran.err.find("/http/get/1MiB: cannot probe process"), std::string::npos) << ran.err;
+  EXPECT_NE(ran.err.find("(the same "), std::string::npos) << "each failure said again";
+  EXPECT_NE(ran.out.find("_mean"), std::string::npos) << "no repetition passed:\n" << ran.out;
 }
 
 TEST(Streambench, FilterOpsAndSizesAreHonoured) {
