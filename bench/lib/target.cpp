@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 #include "bench/lib/error.hpp"
 #include "bench/lib/proc.hpp"
+#include "bench/lib/proc_tree.hpp"
 
 namespace streamcheck::bench {
 namespace {
@@ -109,9 +111,17 @@ void Target::undo_on_interrupt() {
       const auto st = proc::read_stat(p);
       return st && !st->zombie();
     };
+    // Every process of the group, not just the two we know: a launcher script's trap
+    // still cleans up after the shell above it and the server are gone.
+    const auto any_running = [&] {
+      if (running(server)) return true;
+      const auto members = proc::list_group(group);
+      return std::any_of(members.begin(), members.end(),
+                         [&](const proc::ProcessId& m) { return running(m.pid); });
+    };
     const auto wait_gone = [&](std::chrono::milliseconds limit) {
       const auto until = std::chrono::steady_clock::now() + limit;
-      while ((running(group) || running(server)) && std::chrono::steady_clock::now() < until)
+      while (any_running() && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     };
     ::kill(-group, SIGTERM);

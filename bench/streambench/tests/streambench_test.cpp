@@ -135,11 +135,11 @@ TEST(Streambench, RepetitionsFailingAfterOthersPassedEndWithStatus1NotAnAbort) {
   namespace bp = boost::process;
   bp::child probed(bp::search_path("sleep"), "1");
   std::thread reaper([&probed] { probed.wait(); });  // gone from /proc, not a zombie
-  const auto ran = run_command(
-      STREAMBENCH_BINARY,
-      {"--http", url, "--pid", std::to_string(probed.id()), "--sizes", "1MiB", "--ops",
-       "http-get", "--no-checks", "--no-progress", "--benchmark_repetitions=5000",
-       "--benchmark_report_aggregates_only=true"});
+  const auto ran =
+      run_command(STREAMBENCH_BINARY,
+                  {"--http", url, "--pid", std::to_string(probed.id()), "--sizes", "1MiB", "--ops",
+                   "http-get", "--no-checks", "--no-progress", "--benchmark_repetitions=5000",
+                   "--benchmark_report_aggregates_only=true"});
   reaper.join();
   EXPECT_EQ(ran.status, 1) << ran.err;
   EXPECT_NE(ran.err.find("/http/get/1MiB: cannot probe process"), std::string::npos) << ran.err;
@@ -225,6 +225,40 @@ TEST(Streambench, InterruptStopsTheServerAndRemovesItsTempRoot) {
   const auto said = rest_of(err);
   child.wait();
   expect_cleaned_up(child.native_exit_code(), spawned, said, SIGINT);
+}
+
+// A launcher script that cleans up on SIGTERM (scripts/peers/* do) gets to finish, though
+// the shell above it and the server it started are gone at once: Ctrl-C waits for the
+// whole process group, and only then kills what is left.
+TEST(Streambench, InterruptLetsTheLauncherScriptFinishItsCleanUp) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("streambench-launcher-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto mark = dir / "cleaned-up-when-gone";
+  std::ofstream(mark) << "x";
+  std::ofstream(dir / "launch.sh")
+      << "trap 'sleep 0.3; rm -f \"" << mark.string() << "\"; exit 0' TERM INT HUP\n"
+      << "\"" << REFSERVER_BINARY << "\" --root \"" << (dir / "root").string()
+      << "\" --http 127.0.0.1:0 --log-level warn &\n"
+      << "wait\n";
+  namespace bp = boost::process;
+  bp::ipstream err;
+  // "; true": the shell stays above the script, as it does above scripts/peers/nginx.
+  bp::child child(STREAMBENCH_BINARY,
+                  bp::args({"--spawn", "sh " + (dir / "launch.sh").string() + "; true", "--sizes",
+                            "4MiB", "--ops", "http-get", "--no-checks", "--no-progress",
+                            "--benchmark_repetitions=5000"}),
+                  bp::std_out > bp::null, bp::std_err > err, bp::std_in < bp::null);
+  std::string line;
+  while (std::getline(err, line) && line.find("probing pid") == std::string::npos) {
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(::kill(child.id(), SIGINT), 0);
+  rest_of(err);
+  child.wait();
+  EXPECT_TRUE(WIFSIGNALED(child.native_exit_code())) << child.native_exit_code();
+  EXPECT_FALSE(std::filesystem::exists(mark)) << "the launcher was killed in its clean-up";
+  std::filesystem::remove_all(dir);
 }
 
 // `streambench | head`: the reader goes, and the run with it, as tidily as on Ctrl-C.
