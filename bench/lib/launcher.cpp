@@ -45,15 +45,7 @@ void prepare_child(Executor& exec, const char* working_dir, int death_signal, pi
     if (::prctl(PR_SET_PDEATHSIG, death_signal) != 0) fail("prctl(PR_SET_PDEATHSIG)");
     if (::getppid() != harness) ::_exit(127);  // the harness is already gone
   }
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  struct sigaction dfl;
-  std::memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  for (const int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGQUIT, SIGUSR1, SIGUSR2}) {
-    sigaction(sig, &dfl, nullptr);
-  }
+  reset_signals_in_child();
   if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
     for (int fd = 3; fd < 65536; ++fd) {
       const int flags = ::fcntl(fd, F_GETFD);

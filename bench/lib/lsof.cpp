@@ -68,8 +68,10 @@ std::vector<LsofFile> run_lsof(std::span<const pid_t> pids, bool all) {
   std::string text;
   int code = 0;
   try {
-    bp::child child(exe, bp::args({"-n", "-P", "-w", "-F", "ftn", "-p", list}), bp::std_out > out,
-                    bp::std_err > bp::null, bp::std_in < bp::null);
+    bp::child child(
+        exe, bp::args({"-n", "-P", "-w", "-F", "ftn", "-p", list}), bp::std_out > out,
+        bp::std_err > bp::null, bp::std_in < bp::null,
+        bp::extend::on_exec_setup = [](auto&) { reset_signals_in_child(); });
     std::string line;
     while (std::getline(out, line)) text += line + "\n";
     child.wait();

@@ -97,10 +97,12 @@ Timed curl_get(const bench::Url& base, const Plan& plan, std::uint64_t size) {
   bp::ipstream out;
   bp::opstream in;
   const double cpu0 = children_cpu_seconds();
-  bp::child child(exe,
-                  bp::args({"-s", "-K", "-", "-o", "/dev/null", "-w",
-                            "%{time_total} %{size_download} %{http_code}", url}),
-                  bp::std_out > out, bp::std_in<in, bp::std_err> bp::null);
+  bp::child child(
+      exe,
+      bp::args({"-s", "-K", "-", "-o", "/dev/null", "-w",
+                "%{time_total} %{size_download} %{http_code}", url}),
+      bp::std_out > out, bp::std_in<in, bp::std_err> bp::null,
+      bp::extend::on_exec_setup = [](auto&) { bench::reset_signals_in_child(); });
   // The password goes through stdin, not the command line other users can read.
   if (base.has_userinfo) in << "user = \"" << base.user << ":" << base.password << "\"\n";
   in.flush();
