@@ -237,6 +237,20 @@ TEST(StreambenchGate, RatioSkipListsTheSkippedAndKeepsTheirInvariants) {
   EXPECT_NE(bad.err.find("invalid regex"), std::string::npos) << bad.err;
 }
 
+// The harness's check on itself is no figure of the server: no ratio, even without rules.
+TEST(StreambenchGate, TheChecksRowIsNeverComparedByRatio) {
+  json baseline = good_run(), current = good_run();
+  baseline["benchmarks"].push_back(bench("refserver/http/get/64MiB/checks", 3e9, 0, 0, 0));
+  current["benchmarks"].push_back(bench("refserver/http/get/64MiB/checks", 1e6, 0, 0, 0));
+  const auto ran = gate(baseline, current);
+  EXPECT_EQ(ran.status, 0) << ran.out;
+  EXPECT_EQ(row(ran.out, "refserver/http/get/64MiB/checks", "throughput"), "") << ran.out;
+  EXPECT_NE(row(ran.out, "refserver/http/get/64MiB/checks", "ratios").find("not compared"),
+            std::string::npos)
+      << ran.out;
+  EXPECT_NE(row(ran.out, "refserver/http/get/64MiB/checks", "sha256_ok"), "") << ran.out;
+}
+
 TEST(StreambenchGate, FewerDescriptorsAfterwardsIsNoLeak) {
   json current = good_run();
   find(current, "refserver/http/put/64MiB")["fd_delta"] = -1;
