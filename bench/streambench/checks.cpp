@@ -47,10 +47,6 @@ struct Timed {
   double probe_cpu_seconds = 0;  // the probe's: begin() and end() here, and its sampler
 };
 
-double thread_cpu_seconds() {
-  return static_cast<double>(bench::proc::read_clock_ns(CLOCK_THREAD_CPUTIME_ID).value_or(0)) / 1e9;
-}
-
 double children_cpu_seconds() {
   rusage ru{};
   ::getrusage(RUSAGE_CHILDREN, &ru);
@@ -60,33 +56,25 @@ double children_cpu_seconds() {
   return s(ru.ru_utime) + s(ru.ru_stime);
 }
 
-// Our GET of the plan's object, timed as streambench times every transfer; with the
-// probe, measured as run_op measures (begin, transfer, settle on the session, end). On a
-// new connection each time, as the curl tool's.
+// Our GET of the plan's object, timed and measured as streambench measures every
+// transfer (ops.hpp: measure), with or without the probe; on a new connection each time,
+// as the curl tool's.
 Timed our_get(const bench::Target& target, const Plan& plan, Probe* probe) {
   const auto& get = *find_op("http-get");
-  auto client = make_client(target, Proto::http);
-  touch(client);
+  std::vector<Client> clients;
+  clients.push_back(make_client(target, Proto::http));
+  touch(clients.front());
   bench::TransferOptions options;
   options.hash = false;
-  auto prepared = prepare(get, client, plan, options);
-  double probe_cpu = 0;
-  const double begin0 = thread_cpu_seconds();
-  if (probe) probe->begin();
-  const double cpu0 = thread_cpu_seconds();
-  const auto t = bench::run(std::move(prepared));
-  const double cpu = thread_cpu_seconds() - cpu0;
-  probe_cpu += cpu0 - begin0;
-  touch(client);
-  if (probe) {
-    const double end0 = thread_cpu_seconds();
-    const auto m = probe->end();
-    probe_cpu += thread_cpu_seconds() - end0 + m.sampler_cpu_ms / 1e3;
-  }
+  std::vector<bench::PreparedTransfer> batch;
+  batch.push_back(prepare(get, clients.front(), plan, options));
+  const auto m = measure(clients, std::move(batch), probe);
+  const auto& t = m.transfers.front();
   if (!t.completed() || t.status != 200 || t.body_bytes != plan.bytes)
     throw bench::Error("our GET: HTTP " + std::to_string(t.status) + ", " +
                        std::to_string(t.body_bytes) + " bytes, " + t.curl_error);
-  return {t.seconds, cpu, probe_cpu};
+  const double sampler = m.probed ? m.probed->sampler_cpu_ms / 1e3 : 0;
+  return {t.seconds, m.transfer_cpu_seconds, m.probe_cpu_seconds + sampler};
 }
 
 // The curl tool's GET of the same object to /dev/null, timed by curl (%{time_total}).

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "bench/lib/error.hpp"
+#include "bench/lib/proc.hpp"
 #include "bench/lib/sha256.hpp"
 #include "bench/lib/size_parse.hpp"
 
@@ -79,6 +80,30 @@ void touch(Client& client) {
   } else {
     ftp(client).noop();
   }
+}
+
+Measured measure(std::vector<Client>& clients, std::vector<bench::PreparedTransfer> batch,
+                 bench::Probe* probe) {
+  const auto thread_cpu = [] {
+    return static_cast<double>(bench::proc::read_clock_ns(CLOCK_THREAD_CPUTIME_ID).value_or(0)) /
+           1e9;
+  };
+  Measured m;
+  const double t0 = thread_cpu();
+  if (probe) probe->begin();
+  const double t1 = thread_cpu();
+  if (batch.size() == 1) {
+    m.transfers.push_back(bench::run(std::move(batch.front())));
+  } else {
+    m.transfers = bench::run_concurrently(std::move(batch));
+  }
+  const double t2 = thread_cpu();
+  for (auto& c : clients) touch(c);  // settle, on the same sessions
+  const double t3 = thread_cpu();
+  if (probe) m.probed = probe->end();
+  m.transfer_cpu_seconds = t2 - t1;
+  m.probe_cpu_seconds = (t1 - t0) + (thread_cpu() - t3);
+  return m;
 }
 
 std::string expected_sha256(const Payload& p, std::uint64_t from) {

@@ -13,6 +13,7 @@
 
 #include "bench/lib/ftp_client.hpp"
 #include "bench/lib/http_client.hpp"
+#include "bench/lib/probe.hpp"
 #include "bench/lib/target.hpp"
 #include "bench/streambench/options.hpp"
 
@@ -76,6 +77,19 @@ bench::PreparedTransfer prepare(const OpInfo& op, Client& client, const Plan& pl
 // "got 100 bytes, want 200", "GET answered 404").
 std::string verify(const OpInfo& op, Client& client, const Plan& plan,
                    const bench::Transfer& transfer);
+
+// The measured part of every transfer streambench times, in the order DESIGN.md asks:
+// the probe's begin(), the transfers (at once when there are several), a cheap request
+// on each session so the server settles before the client would close it, the probe's
+// end(). The caller opens the sessions before (touch), so opening them is not measured.
+struct Measured {
+  std::vector<bench::Transfer> transfers;    // in the batch's order
+  std::optional<bench::Measurement> probed;  // when there was a probe
+  double transfer_cpu_seconds = 0;           // this thread's CPU time in the transfers
+  double probe_cpu_seconds = 0;              // this thread's, in begin() and end()
+};
+Measured measure(std::vector<Client>& clients, std::vector<bench::PreparedTransfer> batch,
+                 bench::Probe* probe);
 
 // SHA-256 of payload `p` from `from` to its end.
 std::string expected_sha256(const bench::Payload& p, std::uint64_t from);

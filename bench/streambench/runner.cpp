@@ -126,16 +126,9 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
           o.on_first_byte = [&] { at_first_byte = probe->io_now(); };
         batch.push_back(prepare(op, clients[i], plans[i], o));
       }
-      if (probe) probe->begin();
-      std::vector<Transfer> results;
-      if (n == 1) {
-        results.push_back(bench::run(std::move(batch.front())));
-      } else {
-        results = bench::run_concurrently(std::move(batch));
-      }
-      for (auto& c : clients) touch(c);  // settle, on the same sessions
-      Measurement m;
-      if (probe) m = probe->end();
+      auto measured = measure(clients, std::move(batch), probe ? &*probe : nullptr);
+      const auto& results = measured.transfers;
+      const Measurement m = measured.probed.value_or(Measurement{});
       double seconds = 0;
       for (const auto& t : results) seconds = std::max(seconds, t.seconds);
       state.SetIterationTime(seconds);
