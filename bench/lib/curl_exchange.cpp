@@ -69,6 +69,11 @@ Exchange::Exchange(CURL* handle, const Url& base, Protocol proto, const Transfer
         return CURL_SOCKOPT_OK;
       });
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  if (options.stall_timeout.count() > 0 || options.answer_timeout.count() > 0) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Exchange::on_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, this);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
   if (base.has_userinfo) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, base.user.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, base.password.c_str());
@@ -169,6 +174,34 @@ void Exchange::reset_on_close() {
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
 }
 
+bool Exchange::upload_sent() const {
+  return !sources.empty() &&
+         std::all_of(sources.begin(), sources.end(), [](const auto& s) { return s->ended; });
+}
+
+int Exchange::on_progress(void* self, curl_off_t, curl_off_t down, curl_off_t, curl_off_t up) {
+  auto* x = static_cast<Exchange*>(self);
+  const auto now = Clock::now();
+  if (!x->lines_at_upload_end && x->upload_sent()) x->lines_at_upload_end = x->header_lines;
+  if (x->last_down < 0 || down != x->last_down || up != x->last_up ||
+      x->header_lines != x->last_header_lines) {
+    x->last_down = down;
+    x->last_up = up;
+    x->last_header_lines = x->header_lines;
+    x->last_progress = now;
+    return 0;
+  }
+  // After the body: waiting for the answer (the 2xx, FTP's 226), which may follow an fsync.
+  const bool answer = x->lines_at_upload_end && x->header_lines == *x->lines_at_upload_end;
+  const auto limit = answer ? x->options.answer_timeout : x->options.stall_timeout;
+  if (limit.count() <= 0 || now - x->last_progress < limit) return 0;
+  x->stalled = answer ? "no answer " + std::to_string(limit.count()) +
+                            " s after the whole upload body was sent"
+                      : "stalled: no byte moved for " + std::to_string(limit.count()) + " s";
+  x->reset_on_close();
+  return 1;  // CURLE_ABORTED_BY_CALLBACK
+}
+
 size_t Exchange::on_read(char* buffer, size_t size, size_t count, void* self) {
   auto* x = static_cast<Exchange*>(self);
   return x->read_into(*x->body, buffer, size * count);
@@ -187,6 +220,8 @@ size_t Exchange::read_into(Source& source, char* buffer, size_t capacity) {
   throttle(sent);
   std::span<std::byte> out(reinterpret_cast<std::byte*>(buffer), capacity);
   size_t n = source.stream.fill(out);
+  source.produced += n;
+  if (source.produced >= source.payload.length()) source.ended = true;
   if (options.hash) source.hash.update(out.first(n));
   sent += n;
   return n;
@@ -228,6 +263,7 @@ size_t Exchange::on_write(char* data, size_t size, size_t count, void* self) {
 
 size_t Exchange::on_header(char* data, size_t size, size_t count, void* self) {
   auto* x = static_cast<Exchange*>(self);
+  ++x->header_lines;
   std::string_view line(data, size * count);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (x->protocol == Protocol::ftp) {
@@ -249,6 +285,7 @@ Transfer finish(Exchange& x, CURLcode code, Clock::time_point end) {
   x.result.seconds = std::chrono::duration<double>(end - x.start).count();
   x.result.curl_code = code;
   if (code != CURLE_OK) x.result.curl_error = curl_easy_strerror(code);
+  if (!x.stalled.empty()) x.result.curl_error = x.stalled;
   curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &x.result.status);
   const bool hash = x.options.hash;
   if (x.body) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "bench/lib/sha256.hpp"
@@ -23,6 +24,8 @@ struct Source {
   Payload payload;
   PayloadStream stream;
   Sha256 hash;
+  std::uint64_t produced = 0;  // bytes handed to curl
+  bool ended = false;          // all of them
 };
 
 enum class Protocol { http, ftp };
@@ -85,6 +88,16 @@ struct Exchange {
   // Called as download bytes arrive: asks the kernel to wake the client only once a good
   // piece of the receive buffer is waiting, or the rest of the body, or the stream ended.
   void wake_less_often();
+
+  // The stall rules of TransferOptions, from curl's progress callback.
+  Clock::time_point last_progress;
+  curl_off_t last_down = -1, last_up = -1;
+  std::uint64_t header_lines = 0;       // HTTP header or FTP reply lines so far
+  std::uint64_t last_header_lines = 0;  // at the last progress
+  std::optional<std::uint64_t> lines_at_upload_end;
+  std::string stalled;  // why the transfer was ended, when it was
+  bool upload_sent() const;
+  static int on_progress(void* self, curl_off_t, curl_off_t down, curl_off_t, curl_off_t up);
 
   static size_t on_read(char* buffer, size_t size, size_t count, void* self);
   static size_t on_write(char* data, size_t size, size_t count, void* self);

@@ -7,6 +7,7 @@
 // the Transfer, not thrown: a test decides what they mean.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -76,6 +77,12 @@ struct TransferOptions {
   // 1.8 GB/s with SHA-NI, slower than loopback: a timed transfer turns it off so the
   // client is not the bottleneck, and checks the bytes in a second, untimed, read.
   bool hash = true;
+  // A server may stop moving bytes and never close: the transfer then fails, and
+  // curl_error says so, once no byte has moved for `stall_timeout`, or once no answer
+  // has come `answer_timeout` after the whole upload body was sent (room for a server
+  // that fsyncs a big file before answering). Zero: no limit.
+  std::chrono::seconds stall_timeout{60};
+  std::chrono::seconds answer_timeout{600};
 };
 
 struct MultipartFile {

@@ -85,6 +85,10 @@ Subcommands:
       the CI verdict: invariants and ratios against a baseline, a table of every check;
       exit 0 pass, 1 regression, 2 unusable input (see streambench gate --help)
 
+A server that stops moving bytes without closing fails the benchmark instead of hanging
+the run: no byte for 60 s ("stalled"), or no answer 600 s after an upload's whole body
+(room for an fsync of a big file).
+
 Exit status: 0 all benchmarks ran; 1 some failed (error named on stderr); 3 usage or
 target errors.)";
 
