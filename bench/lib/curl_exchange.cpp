@@ -147,11 +147,13 @@ void Exchange::wake_less_often() {
     return;
   }
   if (protocol == Protocol::http && !body_length) return;
-  int buffer = 0;
-  socklen_t length = sizeof buffer;
-  if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, &length) != 0) return;
-  std::uint64_t mark =
-      std::clamp<std::uint64_t>(static_cast<std::uint64_t>(buffer) / 8, 1, kReceiveBuffer);
+  std::uint64_t mark = kReceiveBuffer;
+  if (receive_lowat != static_cast<int>(kReceiveBuffer)) {  // at the cap, no need to ask again
+    int buffer = 0;
+    socklen_t length = sizeof buffer;
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, &length) != 0) return;
+    mark = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(buffer) / 8, 1, kReceiveBuffer);
+  }
   if (body_length) {
     const auto left = *body_length - std::min(*body_length, result.body_bytes);
     if (left < mark + kTailWithoutMark) mark = 1;
