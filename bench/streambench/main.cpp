@@ -85,6 +85,10 @@ Subcommands:
       the CI verdict: invariants and ratios against a baseline, a table of every check;
       exit 0 pass, 1 regression, 2 unusable input (see streambench gate --help)
 
+On the server, streambench works in /streambench/ (FTP: streambench/ in the login
+directory): each download reads obj-SIZE-PAYLOAD-seedN.bin, made once and kept for the
+next run; each upload is read back, then removed (it stays when it failed the check).
+
 A server that stops moving bytes without closing fails the benchmark instead of hanging
 the run: no byte for 60 s ("stalled"), or no answer 600 s after an upload's whole body
 (room for an fsync of a big file).

@@ -106,6 +106,16 @@ Measured measure(std::vector<Client>& clients, std::vector<bench::PreparedTransf
   return m;
 }
 
+std::string remove_upload(const OpInfo& op, Client& client, const Plan& plan) {
+  if (!op.upload || plan.verify_path.empty()) return "";
+  if (std::holds_alternative<std::unique_ptr<HttpClient>>(client)) {
+    const auto t = http(client).remove("/" + plan.verify_path);
+    return t.completed() && t.status / 100 == 2 ? "" : describe(t, "DELETE");
+  }
+  const auto t = ftp(client).dele(plan.verify_path);
+  return t.completed() ? "" : describe(t, "DELE");
+}
+
 std::string expected_sha256(const Payload& p, std::uint64_t from) {
   bench::PayloadStream s(p.seed, p.size, p.kind, from);
   bench::Sha256 h;
@@ -126,7 +136,11 @@ Plan set_up(const OpInfo& op, Client& client, std::uint64_t size, const Options&
   Plan plan;
   if (!op.upload) {
     const Payload object{options.seed, size, options.payload};
-    plan.path = std::string(kDir) + "/obj-" + size_text + ".bin";
+    // Named by all that makes its bytes: an object left by a run with another seed or
+    // payload kind must not pass for this one (it is kept, for the next run to reuse).
+    plan.path = std::string(kDir) + "/obj-" + size_text + "-" +
+                std::string(bench::to_string(options.payload)) + "-seed" +
+                std::to_string(options.seed) + ".bin";
     ensure_object(client, plan.path, object);
     plan.expect = object;
     if (op.id == "http-range") {

@@ -91,6 +91,10 @@ struct Measured {
 Measured measure(std::vector<Client>& clients, std::vector<bench::PreparedTransfer> batch,
                  bench::Probe* probe);
 
+// Removes what an upload made (untimed, after verify()): a run leaves no GiBs of its
+// uploads on the server. Returns "" when done (or nothing to do), else why not.
+std::string remove_upload(const OpInfo& op, Client& client, const Plan& plan);
+
 // SHA-256 of payload `p` from `from` to its end.
 std::string expected_sha256(const bench::Payload& p, std::uint64_t from);
 

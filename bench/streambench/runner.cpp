@@ -135,8 +135,15 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       progress(run, name, results.front());
       for (unsigned i = 0; i < n; ++i) {
         if (auto why = verify(op, clients[i], plans[i], results[i]); !why.empty()) {
-          fail(state, run, name, why);
+          fail(state, run, name, why);  // the object stays, to be looked at
           return;
+        }
+        if (auto why = remove_upload(op, clients[i], plans[i]);
+            !why.empty() && !run.said_uploads_stay) {
+          std::fprintf(stderr, "%sstreambench: uploads stay on the server (/%s: %s)\n",
+                       ::isatty(STDERR_FILENO) ? "\r\033[K" : "", plans[i].verify_path.c_str(),
+                       why.c_str());
+          run.said_uploads_stay = true;
         }
       }
       std::uint64_t bytes = 0;

@@ -45,6 +45,7 @@ struct Run {
   int failures = 0;                           // benchmarks that ended with SkipWithError
   std::string last_failure;                   // the last failure said on stderr
   int last_failure_repeats = 0;               // the same since, not said yet
+  bool said_uploads_stay = false;             // an upload could not be removed (said once)
 };
 
 // Ends a benchmark as failed: SkipWithError, and `name: why` on stderr, unless it is the

@@ -147,6 +147,27 @@ TEST(Streambench, RepetitionsFailingAfterOthersPassedEndWithStatus1NotAnAbort) {
   EXPECT_NE(ran.out.find("_mean"), std::string::npos) << "no repetition passed:\n" << ran.out;
 }
 
+// Against a server that stays (attached), one run after another: an object of another
+// payload is not taken for this run's, and the uploads are removed once verified.
+TEST(Streambench, AttachedRunsTellTheirObjectsApartAndLeaveNoUploads) {
+  const auto server = bench::Target::spawn_refserver(REFSERVER_BINARY, bench::RootOn::tmpfs);
+  const auto url = [](const bench::Url& u) {
+    return u.scheme + "://" + u.user + ":" + u.password + "@" + u.authority() + "/";
+  };
+  for (const char* payload : {"random", "adversarial", "random"}) {
+    const auto ran = run_command(
+        STREAMBENCH_BINARY, {"--http", url(*server->http), "--ftp", url(*server->ftp), "--pid",
+                             std::to_string(server->pid), "--sizes", "1MiB", "--no-checks",
+                             "--no-progress", "--payload", payload});
+    EXPECT_EQ(ran.status, 0) << payload << "\n" << ran.err;
+  }
+  std::set<std::string> left;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(*server->root))
+    if (e.is_regular_file()) left.insert(e.path().filename().string());
+  EXPECT_EQ(left, (std::set<std::string>{"obj-1MiB-adversarial-seed1.bin",
+                                         "obj-1MiB-random-seed1.bin"}));
+}
+
 TEST(Streambench, FilterOpsAndSizesAreHonoured) {
   TempFile out("streambench-filter.json");
   const auto ran = run_command(
