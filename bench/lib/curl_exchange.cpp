@@ -49,6 +49,18 @@ std::string Transfer::header(std::string_view name) const {
   return "";
 }
 
+namespace {
+// Written once at start-up, before any thread transfers; read-only after.
+StallLimits g_stall_limits;
+}  // namespace
+
+void set_default_stall_limits(StallLimits limits) {
+  g_stall_limits = limits;
+}
+StallLimits default_stall_limits() {
+  return g_stall_limits;
+}
+
 namespace detail {
 
 Exchange::Exchange(CURL* handle, const Url& base, Protocol proto, const TransferOptions& opts)
@@ -198,8 +210,9 @@ int Exchange::on_progress(void* self, curl_off_t, curl_off_t down, curl_off_t, c
   const auto limit = answer ? x->options.answer_timeout : x->options.stall_timeout;
   if (limit.count() <= 0 || now - x->last_progress < limit) return 0;
   x->stalled = answer ? "no answer " + std::to_string(limit.count()) +
-                            " s after the whole upload body was sent"
-                      : "stalled: no byte moved for " + std::to_string(limit.count()) + " s";
+                            " s after the whole upload body was sent (--answer-timeout)"
+                      : "stalled: no byte moved for " + std::to_string(limit.count()) +
+                            " s (--stall-timeout)";
   x->reset_on_close();
   return 1;  // CURLE_ABORTED_BY_CALLBACK
 }

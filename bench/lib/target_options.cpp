@@ -12,6 +12,10 @@ std::filesystem::path exe_dir() {
 
 std::unique_ptr<Target> make_target(const TargetOptions& o, const std::string& program,
                                     const std::filesystem::path& dir) {
+  if (o.stall_seconds < 0 || o.answer_seconds < 0)
+    throw Error("--stall-timeout and --answer-timeout take seconds, 0 or more");
+  set_default_stall_limits(
+      {std::chrono::seconds(o.stall_seconds), std::chrono::seconds(o.answer_seconds)});
   std::unique_ptr<Target> target;
   if (!o.spawn.empty()) {
     target = Target::spawn(Command::shell(o.spawn));

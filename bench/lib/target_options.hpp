@@ -6,6 +6,9 @@
 //   (neither)                        spawn the refserver found next to the program (or
 //                                    --refserver BINARY), with --refserver-arg ARGS
 //   --root DIR                       the store root, when known (white-box checks)
+//   --stall-timeout S --answer-timeout S
+//                                    how long to wait for a server that moves no byte
+//                                    (transfer.hpp: StallLimits)
 //
 // add_target_options() declares them on a CLI11 app (header-only, so sc_bench does not
 // link CLI11); make_target() turns them into a Target.
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "bench/lib/target.hpp"
+#include "bench/lib/transfer.hpp"
 
 namespace streamcheck::bench {
 
@@ -32,11 +36,14 @@ struct TargetOptions {
   RootOn root_on = RootOn::disk;
   std::string refserver;                    // default: found next to the program
   std::vector<std::string> refserver_args;  // added to the spawned refserver's command line
+  long stall_seconds = default_stall_limits().stall.count();
+  long answer_seconds = default_stall_limits().answer.count();
 };
 
-// Makes the target the options name (see the top of this file). `program` names the
-// calling program in messages; `exe_dir` is where to look for the refserver. Throws
-// Error (or LaunchError) with the reason.
+// Makes the target the options name (see the top of this file), and sets the stall
+// limits of every transfer after it. `program` names the calling program in messages;
+// `exe_dir` is where to look for the refserver. Throws Error (or LaunchError) with the
+// reason.
 std::unique_ptr<Target> make_target(const TargetOptions& options, const std::string& program,
                                     const std::filesystem::path& exe_dir);
 
@@ -66,6 +73,13 @@ void add_target_options(App& app, TargetOptions& o) {
   spawn->excludes(ref)->excludes(ref_args);
   http->excludes(ref)->excludes(ref_args);
   ftp->excludes(ref)->excludes(ref_args);
+  app.add_option("--stall-timeout", o.stall_seconds,
+                 "Seconds a transfer may move no byte before it fails as stalled (0: never)")
+      ->capture_default_str();
+  app.add_option("--answer-timeout", o.answer_seconds,
+                 "Seconds to wait for the answer to an upload once its body is sent, e.g. "
+                 "while the server fsyncs it (0: never)")
+      ->capture_default_str();
 }
 
 }  // namespace streamcheck::bench

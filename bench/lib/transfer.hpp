@@ -55,6 +55,15 @@ struct Payload {
   std::uint64_t length() const { return size - offset; }
 };
 
+// The stall limits every TransferOptions starts with (see there). A tool sets them once,
+// at start-up and before any transfer, from --stall-timeout and --answer-timeout.
+struct StallLimits {
+  std::chrono::seconds stall{60};
+  std::chrono::seconds answer{600};
+};
+void set_default_stall_limits(StallLimits limits);
+StallLimits default_stall_limits();
+
 struct TransferOptions {
   // Abort the transfer (from the data callback) once this many body bytes have moved.
   std::optional<std::uint64_t> abort_after;
@@ -81,8 +90,8 @@ struct TransferOptions {
   // curl_error says so, once no byte has moved for `stall_timeout`, or once no answer
   // has come `answer_timeout` after the whole upload body was sent (room for a server
   // that fsyncs a big file before answering). Zero: no limit.
-  std::chrono::seconds stall_timeout{60};
-  std::chrono::seconds answer_timeout{600};
+  std::chrono::seconds stall_timeout = default_stall_limits().stall;
+  std::chrono::seconds answer_timeout = default_stall_limits().answer;
 };
 
 struct MultipartFile {

@@ -90,8 +90,8 @@ directory): each download reads obj-SIZE-PAYLOAD-seedN.bin, made once and kept f
 next run; each upload is read back, then removed (it stays when it failed the check).
 
 A server that stops moving bytes without closing fails the benchmark instead of hanging
-the run: no byte for 60 s ("stalled"), or no answer 600 s after an upload's whole body
-(room for an fsync of a big file).
+the run: no byte for --stall-timeout seconds ("stalled"), or no answer --answer-timeout
+seconds after an upload's whole body (room for an fsync of a big file).
 
 Exit status: 0 all benchmarks ran; 1 some failed (error named on stderr); 3 usage or
 target errors.)";

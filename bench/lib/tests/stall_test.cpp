@@ -97,7 +97,7 @@ TEST(Stall, ADownloadThatStopsMidBodyFailsAfterTheStallTimeout) {
   const auto t = client.get("/big", o);
   EXPECT_FALSE(t.completed());
   EXPECT_EQ(t.body_bytes, 1000u);
-  EXPECT_EQ(t.curl_error, "stalled: no byte moved for 1 s");
+  EXPECT_EQ(t.curl_error, "stalled: no byte moved for 1 s (--stall-timeout)");
   EXPECT_LT(seconds_since(start), 10);
 }
 
@@ -109,7 +109,7 @@ TEST(Stall, AnUploadTheServerStopsReadingFailsAfterTheStallTimeout) {
   const auto t = client.put("/big", Payload{1, 256ull << 20, PayloadKind::random}, false, o);
   EXPECT_FALSE(t.completed());
   EXPECT_LT(t.body_bytes, 256ull << 20);
-  EXPECT_EQ(t.curl_error, "stalled: no byte moved for 1 s");
+  EXPECT_EQ(t.curl_error, "stalled: no byte moved for 1 s (--stall-timeout)");
 }
 
 TEST(Stall, NoAnswerAfterTheWholeBodyFailsAfterTheAnswerTimeoutNotTheStallOne) {
@@ -131,7 +131,7 @@ TEST(Stall, NoAnswerAfterTheWholeBodyFailsAfterTheAnswerTimeoutNotTheStallOne) {
   const auto t = client.put("/file", Payload{2, kBody, PayloadKind::random}, false, o);
   const double took = seconds_since(start);
   EXPECT_FALSE(t.completed());
-  EXPECT_EQ(t.curl_error, "no answer 4 s after the whole upload body was sent");
+  EXPECT_EQ(t.curl_error, "no answer 4 s after the whole upload body was sent (--answer-timeout)");
   EXPECT_GE(took, 4.0);
   EXPECT_LT(took, 15.0);
 }

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "bench/lib/error.hpp"
+#include "bench/lib/target_options.hpp"
+#include "bench/lib/transfer.hpp"
 
 namespace streamcheck::bench {
 namespace {
@@ -39,6 +41,22 @@ TEST(Target, AttachChecksItsArguments) {
   EXPECT_EQ(t->ftp->port, 2);
   EXPECT_EQ(t->process(), nullptr);
   EXPECT_EQ(t->description.find("p@"), std::string::npos);  // password hidden
+}
+
+// --stall-timeout and --answer-timeout reach every transfer made after the target.
+TEST(Target, MakeTargetSetsTheStallLimitsOfLaterTransfers) {
+  const auto before = default_stall_limits();
+  TargetOptions o;
+  o.http = "http://127.0.0.1:1/";
+  o.pid = ::getpid();
+  o.stall_seconds = 7;
+  o.answer_seconds = 0;
+  const auto t = make_target(o, "test", exe_dir());
+  EXPECT_EQ(TransferOptions{}.stall_timeout, std::chrono::seconds(7));
+  EXPECT_EQ(TransferOptions{}.answer_timeout, std::chrono::seconds(0));
+  o.stall_seconds = -1;
+  EXPECT_THROW(make_target(o, "test", exe_dir()), Error);
+  set_default_stall_limits(before);
 }
 
 TEST(Target, RootOnParses) {

@@ -317,6 +317,8 @@ TEST(Streambench, HelpDocumentsEveryFlagAndCounter) {
                            "--root-on",
                            "--check-rounds",
                            "--pin",
+                           "--stall-timeout",
+                           "--answer-timeout",
                            "--no-check-pinning",
                            "check_pinned",
                            "probe_cost_pct",
