@@ -4,9 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <filesystem>
 #include <set>
-#include <system_error>
 
 #include "bench/lib/error.hpp"
 #include "bench/lib/proc_tree.hpp"
@@ -31,19 +29,6 @@ cpu_set_t to_set(const CpuList& cpus) {
   CPU_ZERO(&set);
   for (const int c : cpus) CPU_SET(c, &set);
   return set;
-}
-
-std::vector<pid_t> threads_of(pid_t pid) {
-  std::vector<pid_t> tids;
-  std::error_code ec;
-  for (const auto& entry :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    const auto name = entry.path().filename().string();
-    pid_t tid = 0;
-    if (std::from_chars(name.data(), name.data() + name.size(), tid).ec == std::errc())
-      tids.push_back(tid);
-  }
-  return tids;  // empty: the process is gone
 }
 
 }  // namespace
@@ -127,7 +112,7 @@ PinnedThreads::PinnedThreads(std::function<std::vector<pid_t>()> pids, const Cpu
   const cpu_set_t target = to_set(cpus);
   try {
     for (const pid_t pid : pids_()) {
-      for (const pid_t tid : threads_of(pid)) {
+      for (const pid_t tid : proc::list_threads(pid)) {
         cpu_set_t own;
         CPU_ZERO(&own);
         if (::sched_getaffinity(tid, sizeof own, &own) != 0) {
@@ -171,7 +156,7 @@ void PinnedThreads::restore() noexcept {
   for (const pid_t pid : pids) {
     const auto process = process_sets_.find(pid);
     const cpu_set_t& process_set = process == process_sets_.end() ? fallback : process->second;
-    for (const pid_t tid : threads_of(pid)) {
+    for (const pid_t tid : proc::list_threads(pid)) {
       const auto thread = thread_sets_.find(tid);
       const cpu_set_t& set = thread == thread_sets_.end() ? process_set : thread->second;
       ::sched_setaffinity(tid, sizeof set, &set);  // a thread that ended needs nothing

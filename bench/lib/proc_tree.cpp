@@ -71,8 +71,7 @@ std::vector<pid_t> numeric_entries(const char* path) {
 std::vector<pid_t> children_of(pid_t pid) {
   std::vector<pid_t> out;
   char path[96];
-  std::snprintf(path, sizeof path, "/proc/%d/task", static_cast<int>(pid));
-  for (const pid_t tid : numeric_entries(path)) {
+  for (const pid_t tid : list_threads(pid)) {
     std::snprintf(path, sizeof path, "/proc/%d/task/%d/children", static_cast<int>(pid),
                   static_cast<int>(tid));
     if (const auto text = slurp(path)) append_numbers(*text, out);
@@ -146,6 +145,12 @@ TreeMethod resolve(TreeMethod method) {
 }
 
 }  // namespace
+
+std::vector<pid_t> list_threads(pid_t pid) {
+  char path[48];
+  std::snprintf(path, sizeof path, "/proc/%d/task", static_cast<int>(pid));
+  return numeric_entries(path);
+}
 
 std::vector<pid_t> list_tree(pid_t root, TreeMethod method) {
   method = resolve(method);

@@ -50,6 +50,9 @@ enum class TreeMethod {
 // gone. One-off.
 std::vector<pid_t> list_tree(pid_t root, TreeMethod method = TreeMethod::automatic);
 
+// The thread ids of `pid` now (/proc/PID/task); empty when it is gone.
+std::vector<pid_t> list_threads(pid_t pid);
+
 // The processes of process group `pgid` (zombies included), from a scan of all /proc:
 // for occasional use (stopping a server), not for sampling.
 std::vector<ProcessId> list_group(pid_t pgid);

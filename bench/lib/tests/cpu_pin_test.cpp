@@ -4,11 +4,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <string>
 #include <thread>
 
 #include "bench/lib/error.hpp"
+#include "bench/lib/proc_tree.hpp"
 #include "bench/lib/tests/forked_child.hpp"
 
 namespace streamcheck::bench {
@@ -97,33 +97,27 @@ ForkedChild threaded_child() {
   });
 }
 
-std::vector<pid_t> tasks_of(pid_t pid) {
-  std::vector<pid_t> tids;
-  for (const auto& e :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task"))
-    tids.push_back(std::stoi(e.path().filename().string()));
-  return tids;
-}
-
 TEST(PinnedThreads, PinsEveryThreadAndPutsEachBack) {
   const auto allowed = allowed_cpus();
   if (allowed.size() < 2) GTEST_SKIP() << "needs two CPUs; this process may use one";
   ForkedChild child = threaded_child();
   ASSERT_EQ(child.read_reply(), "started");
   const pid_t pid = child.pid();
-  ASSERT_EQ(tasks_of(pid).size(), 2u);
+  ASSERT_EQ(proc::list_threads(pid).size(), 2u);
   const CpuList one{allowed.front()};
   pid_t late = 0;
   {
     PinnedThreads pinned([pid] { return std::vector<pid_t>{pid}; }, one);
-    for (const pid_t tid : tasks_of(pid)) EXPECT_EQ(cpus_of_thread(tid), one) << "thread " << tid;
+    for (const pid_t tid : proc::list_threads(pid))
+      EXPECT_EQ(cpus_of_thread(tid), one) << "thread " << tid;
     // A thread started while pinned inherits the pin...
     late = std::stoi(child.ask('t'));
     EXPECT_EQ(cpus_of_thread(late), one);
   }
   // ...and gets its process's own set back with the others.
-  ASSERT_EQ(tasks_of(pid).size(), 3u);
-  for (const pid_t tid : tasks_of(pid)) EXPECT_EQ(cpus_of_thread(tid), allowed) << "thread " << tid;
+  ASSERT_EQ(proc::list_threads(pid).size(), 3u);
+  for (const pid_t tid : proc::list_threads(pid))
+    EXPECT_EQ(cpus_of_thread(tid), allowed) << "thread " << tid;
 }
 
 TEST(PinnedThreads, AnImpossibleSetThrowsAndLeavesTheThreadsAlone) {
@@ -137,7 +131,7 @@ TEST(PinnedThreads, AnImpossibleSetThrowsAndLeavesTheThreadsAlone) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("sched_setaffinity"), std::string::npos) << e.what();
   }
-  for (const pid_t tid : tasks_of(pid)) EXPECT_EQ(cpus_of_thread(tid), before);
+  for (const pid_t tid : proc::list_threads(pid)) EXPECT_EQ(cpus_of_thread(tid), before);
 }
 
 TEST(PinnedPlacement, PinsServerTreeAndHarnessApartThenPutsBoth) {
@@ -148,11 +142,13 @@ TEST(PinnedPlacement, PinsServerTreeAndHarnessApartThenPutsBoth) {
   const auto placement = *default_placement(allowed);
   {
     PinnedPlacement pinned(child.pid(), placement);
-    for (const pid_t tid : tasks_of(child.pid())) EXPECT_EQ(cpus_of_thread(tid), placement.server);
-    for (const pid_t tid : tasks_of(::getpid())) EXPECT_EQ(cpus_of_thread(tid), placement.client);
+    for (const pid_t tid : proc::list_threads(child.pid()))
+      EXPECT_EQ(cpus_of_thread(tid), placement.server);
+    for (const pid_t tid : proc::list_threads(::getpid()))
+      EXPECT_EQ(cpus_of_thread(tid), placement.client);
   }
-  for (const pid_t tid : tasks_of(child.pid())) EXPECT_EQ(cpus_of_thread(tid), allowed);
-  for (const pid_t tid : tasks_of(::getpid())) EXPECT_EQ(cpus_of_thread(tid), allowed);
+  for (const pid_t tid : proc::list_threads(child.pid())) EXPECT_EQ(cpus_of_thread(tid), allowed);
+  for (const pid_t tid : proc::list_threads(::getpid())) EXPECT_EQ(cpus_of_thread(tid), allowed);
 }
 
 TEST(PinnedPlacement, RefusesACpuThisProcessMayNotUse) {
