@@ -190,7 +190,7 @@ void Exchange::reset_on_close() {
 
 bool Exchange::upload_sent() const {
   return !sources.empty() &&
-         std::all_of(sources.begin(), sources.end(), [](const auto& s) { return s->ended; });
+         std::all_of(sources.begin(), sources.end(), [](const auto& s) { return s->ended(); });
 }
 
 int Exchange::on_progress(void* self, curl_off_t, curl_off_t down, curl_off_t, curl_off_t up) {
@@ -236,7 +236,6 @@ size_t Exchange::read_into(Source& source, char* buffer, size_t capacity) {
   std::span<std::byte> out(reinterpret_cast<std::byte*>(buffer), capacity);
   size_t n = source.stream.fill(out);
   source.produced += n;
-  if (source.produced >= source.payload.length()) source.ended = true;
   if (options.hash) source.hash.update(out.first(n));
   sent += n;
   return n;

@@ -24,8 +24,8 @@ struct Source {
   Payload payload;
   PayloadStream stream;
   Sha256 hash;
-  std::uint64_t produced = 0;  // bytes handed to curl
-  bool ended = false;          // all of them
+  std::uint64_t produced = 0;                                  // bytes handed to curl
+  bool ended() const { return produced >= payload.length(); }  // all of them
 };
 
 enum class Protocol { http, ftp };

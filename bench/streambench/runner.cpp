@@ -47,6 +47,11 @@ std::string bench_name(const Run& run, const OpInfo& op, std::uint64_t size) {
   return name;
 }
 
+// What starts a line on stderr: on a terminal, it first clears the progress line.
+const char* line_start() {
+  return ::isatty(STDERR_FILENO) ? "\r\033[K" : "";
+}
+
 void progress(const Run& run, const std::string& name, const Transfer& t) {
   if (!run.options.progress || !::isatty(STDERR_FILENO)) return;
   const double mb = static_cast<double>(t.body_bytes) / 1e6;
@@ -64,7 +69,7 @@ void fail(benchmark::State& state, Run& run, const std::string& name, const std:
     ++run.last_failure_repeats;  // a dead server fails every repetition alike: said once
   } else {
     say_repeats(run);
-    std::fprintf(stderr, "%s%s\n", ::isatty(STDERR_FILENO) ? "\r\033[K" : "", line.c_str());
+    std::fprintf(stderr, "%s%s\n", line_start(), line.c_str());
     run.last_failure = line;
   }
   state.SkipWithError(why.c_str());
@@ -141,8 +146,7 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
         if (auto why = remove_upload(op, clients[i], plans[i]);
             !why.empty() && !run.said_uploads_stay) {
           std::fprintf(stderr, "%sstreambench: uploads stay on the server (/%s: %s)\n",
-                       ::isatty(STDERR_FILENO) ? "\r\033[K" : "", plans[i].verify_path.c_str(),
-                       why.c_str());
+                       line_start(), plans[i].verify_path.c_str(), why.c_str());
           run.said_uploads_stay = true;
         }
       }
