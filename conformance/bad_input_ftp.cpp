@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <sstream>
 
 #include "conformance/hostile.hpp"
@@ -78,30 +77,15 @@ void mkd_traversal() {
   auto& s = suite();
   const std::string name = "conformance-escape-" + std::to_string(::getpid());
   const std::string arg = "../../" + name;
-  namespace fs = std::filesystem;
-  std::vector<fs::path> outside;  // white-box: where an escape from the root lands
   const auto& root = s.target().root;
-  if (root) {
-    std::error_code ec;
-    const auto r = fs::weakly_canonical(*root, ec);
-    if (!ec)
-      for (const auto& p : {r.parent_path() / name, r.parent_path().parent_path() / name})
-        if (!fs::exists(p, ec)) outside.push_back(p);
-  }
+  const EscapeWatch outside(name);
   auto c = s.ftp_raw();
   const auto pwd = c->command("PWD");
   const std::string cwd = quoted_path(pwd.text).value_or("/");
   const auto mkd = c->command("MKD " + arg);
   if (!check(mkd.code != 0, kClear, "a reply to MKD " + arg, "no reply (closed or timed out)"))
     return;
-  std::string escaped;
-  for (const auto& p : outside) {
-    std::error_code ec;
-    if (fs::exists(p, ec)) {
-      escaped += " " + p.string();
-      fs::remove(p, ec);  // ours (its name is unique to the run), and empty
-    }
-  }
+  const auto escaped = outside.take_escaped();
   if (!check(escaped.empty(), kClear,
              "no directory " + name + " outside the store root " + (root ? root->string() : ""),
              "MKD " + arg + " answered \"" + mkd.text + "\" and made" + escaped))

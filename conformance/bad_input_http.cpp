@@ -3,7 +3,6 @@
 // (Security.Http*).
 #include <unistd.h>
 
-#include <filesystem>
 #include <thread>
 
 #include "conformance/hostile.hpp"
@@ -31,28 +30,13 @@ std::string multipart(const std::string& dir, const std::string& type, const std
 //    above it is an escape whatever the server answered.
 // NAME is unique to the run, so an earlier run's file cannot pass for this one's.
 void put_traversal() {
-  namespace fs = std::filesystem;
   const std::string name = "conformance-escape-" + std::to_string(::getpid()) + ".bin";
   const std::string target = "/%2e%2e/%2e%2e/" + name;
   const std::string body = "abc";
-  std::vector<fs::path> outside;
-  if (const auto& root = suite().target().root) {
-    std::error_code ec;
-    const auto r = fs::weakly_canonical(*root, ec);
-    if (!ec)
-      for (const auto& p : {r.parent_path() / name, r.parent_path().parent_path() / name})
-        if (!fs::exists(p, ec)) outside.push_back(p);
-  }
+  const EscapeWatch outside(name);
   const auto put = http_exchange(put_head(target, "Content-Length: 3\r\n\r\n" + body));
   if (!check(put.has_value(), kClear, "an answer to PUT " + target, status_text(put))) return;
-  std::string escaped;
-  for (const auto& p : outside) {
-    std::error_code ec;
-    if (fs::exists(p, ec)) {
-      escaped += " " + p.string();
-      fs::remove(p, ec);  // ours: its name is unique to the run
-    }
-  }
+  const auto escaped = outside.take_escaped();
   if (!check(escaped.empty(), kClear, "no file " + name + " outside the store root",
              "PUT " + target + " answered " + status_text(put) + " and wrote" + escaped))
     return;

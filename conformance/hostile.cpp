@@ -78,6 +78,29 @@ class HostileCase : public ::testing::Test {
 
 }  // namespace
 
+EscapeWatch::EscapeWatch(const std::string& name) {
+  namespace fs = std::filesystem;
+  const auto& root = suite().target().root;
+  if (!root) return;
+  std::error_code ec;
+  const auto r = fs::weakly_canonical(*root, ec);
+  if (ec) return;
+  for (const auto& p : {r.parent_path() / name, r.parent_path().parent_path() / name})
+    if (!fs::exists(p, ec)) places_.push_back(p);
+}
+
+std::string EscapeWatch::take_escaped() const {
+  std::string escaped;
+  for (const auto& p : places_) {
+    std::error_code ec;
+    if (std::filesystem::exists(p, ec)) {
+      escaped += " " + p.string();
+      std::filesystem::remove(p, ec);
+    }
+  }
+  return escaped;
+}
+
 std::string victim(const std::string& name) {
   return suite().http_dir("hostile") + name;
 }

@@ -6,6 +6,7 @@
 // descriptors than before the case.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <optional>
@@ -47,6 +48,20 @@ Case http_case(const char* suite_name, const char* name, std::optional<Op> needs
 // An FTP case: `command` (after login unless `login` is false) must get one of `codes`.
 Case ftp_case(const char* suite_name, const char* name, std::function<std::string()> command,
               std::initializer_list<int> codes, bool login = true, std::string object = "");
+
+// The white-box side of a traversal case, with the store root known (--root): the
+// places where ../../NAME from the root lands (beside the root, one level above it) that
+// do not exist before the case. Watches nothing when the root is unknown.
+class EscapeWatch {
+ public:
+  explicit EscapeWatch(const std::string& name);
+  // Those that exist now, removed (NAME is the case's own, unique to the run), as
+  // " PATH PATH"; "" when none.
+  std::string take_escaped() const;
+
+ private:
+  std::vector<std::filesystem::path> places_;
+};
 
 // Registers one GoogleTest test per case (call from a namespace-scope initializer, so
 // that they exist before RUN_ALL_TESTS). Returns true.
