@@ -137,6 +137,11 @@ void Target::undo_on_interrupt() {
 }
 
 std::unique_ptr<Target> Target::spawn(const Command& command, const LaunchOptions& options) {
+  return launch(command, options, {});
+}
+
+std::unique_ptr<Target> Target::launch(const Command& command, const LaunchOptions& options,
+                                       const std::filesystem::path& temp_dir) {
   std::unique_ptr<Target> t(new Target());
   t->process_ = ServerProcess::launch(command, options);
   const auto& ready = t->process_->ready();
@@ -145,6 +150,7 @@ std::unique_ptr<Target> Target::spawn(const Command& command, const LaunchOption
   t->pid = ready.pid;
   t->description = command.display;
   t->name = name_for_command(command);
+  t->temp_dir_ = temp_dir;
   t->undo_on_interrupt();
   return t;
 }
@@ -188,16 +194,14 @@ std::unique_ptr<Target> Target::spawn_refserver(const std::filesystem::path& bin
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   std::unique_ptr<Target> t;
   try {
-    t = spawn(Command::exec(argv));
+    t = launch(Command::exec(argv), {}, dir);
   } catch (...) {
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
     throw;
   }
-  t->temp_dir_ = dir;
   t->root = dir / "root";
   t->name = "refserver";
-  t->undo_on_interrupt();
   return t;
 }
 

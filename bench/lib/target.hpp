@@ -69,6 +69,9 @@ class Target {
 
  private:
   Target() = default;
+  // spawn(), with a folder of the harness's to remove with the server (or on Ctrl-C).
+  static std::unique_ptr<Target> launch(const Command& command, const LaunchOptions& options,
+                                        const std::filesystem::path& temp_dir);
   std::unique_ptr<ServerProcess> process_;
   std::filesystem::path temp_dir_;  // removed in the destructor when set
   // Stops the server and removes temp_dir_ if the run is interrupted (interrupt.hpp).
