@@ -21,6 +21,11 @@ namespace {
 using nlohmann::json;
 using testing::run_command;
 
+// An attach URL of a spawned server, credentials included.
+std::string url_with_credentials(const bench::Url& u) {
+  return u.scheme + "://" + u.user + ":" + u.password + "@" + u.authority() + "/";
+}
+
 class TempFile {
  public:
   explicit TempFile(const std::string& name)
@@ -130,8 +135,7 @@ TEST(Streambench, PinRefusesASharedOrMissingCpu) {
 // did: here the probed process ends after the first repetitions, every later one fails.
 TEST(Streambench, RepetitionsFailingAfterOthersPassedEndWithStatus1NotAnAbort) {
   const auto server = bench::Target::spawn_refserver(REFSERVER_BINARY, bench::RootOn::tmpfs);
-  const auto& u = *server->http;
-  const std::string url = u.scheme + "://" + u.user + ":" + u.password + "@" + u.authority() + "/";
+  const std::string url = url_with_credentials(*server->http);
   namespace bp = boost::process;
   bp::child probed(bp::search_path("sleep"), "1");
   std::thread reaper([&probed] { probed.wait(); });  // gone from /proc, not a zombie
@@ -151,21 +155,19 @@ TEST(Streambench, RepetitionsFailingAfterOthersPassedEndWithStatus1NotAnAbort) {
 // payload is not taken for this run's, and the uploads are removed once verified.
 TEST(Streambench, AttachedRunsTellTheirObjectsApartAndLeaveNoUploads) {
   const auto server = bench::Target::spawn_refserver(REFSERVER_BINARY, bench::RootOn::tmpfs);
-  const auto url = [](const bench::Url& u) {
-    return u.scheme + "://" + u.user + ":" + u.password + "@" + u.authority() + "/";
-  };
   for (const char* payload : {"random", "adversarial", "random"}) {
-    const auto ran = run_command(
-        STREAMBENCH_BINARY, {"--http", url(*server->http), "--ftp", url(*server->ftp), "--pid",
-                             std::to_string(server->pid), "--sizes", "1MiB", "--no-checks",
-                             "--no-progress", "--payload", payload});
+    const auto ran =
+        run_command(STREAMBENCH_BINARY,
+                    {"--http", url_with_credentials(*server->http), "--ftp",
+                     url_with_credentials(*server->ftp), "--pid", std::to_string(server->pid),
+                     "--sizes", "1MiB", "--no-checks", "--no-progress", "--payload", payload});
     EXPECT_EQ(ran.status, 0) << payload << "\n" << ran.err;
   }
   std::set<std::string> left;
   for (const auto& e : std::filesystem::recursive_directory_iterator(*server->root))
     if (e.is_regular_file()) left.insert(e.path().filename().string());
-  EXPECT_EQ(left, (std::set<std::string>{"obj-1MiB-adversarial-seed1.bin",
-                                         "obj-1MiB-random-seed1.bin"}));
+  EXPECT_EQ(left,
+            (std::set<std::string>{"obj-1MiB-adversarial-seed1.bin", "obj-1MiB-random-seed1.bin"}));
 }
 
 TEST(Streambench, FilterOpsAndSizesAreHonoured) {
