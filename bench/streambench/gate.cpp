@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "bench/lib/size_parse.hpp"
+#include "bench/streambench/baseline.hpp"
 #include "bench/streambench/stats.hpp"
 
 namespace streamcheck::streambench {
@@ -97,16 +98,17 @@ void set_rule(GateRules& rules, const std::string& key, const json& value) {
     rules.ratio_skip = value.get<std::string>();
     return;
   }
-  if (key == "fail_on_missing") {
-    if (!value.is_boolean()) throw GateInputError("rules: \"fail_on_missing\" must be true/false");
-    rules.fail_on_missing = value.get<bool>();
-    return;
-  }
+  const auto flag = [&](bool& field) {
+    if (!value.is_boolean()) throw GateInputError("rules: \"" + key + "\" must be true/false");
+    field = value.get<bool>();
+  };
+  if (key == "fail_on_missing") return flag(rules.fail_on_missing);
+  if (key == "ratios_across_machines") return flag(rules.ratios_across_machines);
   throw GateInputError(
       "rules: unknown key \"" + key +
       "\" (known: throughput_min_ratio, ttfb_max_ratio, ttfb_slack_ms, copies_max, "
       "flat_memory_kib, first_byte_read_kib, first_byte_read_fraction, ratio_skip, "
-      "fail_on_missing)");
+      "fail_on_missing, ratios_across_machines)");
 }
 
 void print_table(const std::vector<Check>& checks, bool only_failures) {
@@ -171,6 +173,9 @@ Results load_results(const std::string& path) {
   Results out;
   out.path = path;
   out.target = context["target"].get<std::string>();
+  for (const auto& [key, value] : context.items())
+    if ((key.starts_with("machine_") || key == "root_fs") && value.is_string())
+      out.machine[key] = value.get<std::string>();
 
   struct Pending {
     std::vector<std::map<std::string, double>> runs;
@@ -253,6 +258,17 @@ std::vector<Check> run_gate(const Results& baseline, const Results& current,
     out.push_back({bench, check, std::move(base), std::move(cur), std::move(limit),
                    ok ? Verdict::ok : Verdict::fail});
   };
+  // Speed measured on one machine says nothing about another's: there a ratio is shown,
+  // as a note, and judged only when the machines are the same.
+  const bool same_machine =
+      rules.ratios_across_machines || machine_differences(baseline, current).empty();
+  const auto add_ratio = [&](const std::string& bench, const std::string& check, std::string base,
+                             std::string cur, std::string limit, bool ok) {
+    if (same_machine)
+      return add(bench, check, std::move(base), std::move(cur), std::move(limit), ok);
+    out.push_back({bench, check, std::move(base), std::move(cur),
+                   limit + (ok ? " met" : " not met") + ", other machine", Verdict::note});
+  };
 
   // Per benchmark: failure, invariants, ratios.
   for (const auto& b : current.benchmarks) {
@@ -293,17 +309,18 @@ std::vector<Check> run_gate(const Results& baseline, const Results& current,
     const auto ct = b.get("bytes_per_second");
     if (bt && ct && *bt > 0) {
       const double floor = rules.throughput_min_ratio * *bt;
-      add(b.name, "throughput", mb_per_s(*bt), mb_per_s(*ct),
-          ">= " + mb_per_s(floor) + fmt(" (%.2gx)", rules.throughput_min_ratio), *ct >= floor);
+      add_ratio(b.name, "throughput", mb_per_s(*bt), mb_per_s(*ct),
+                ">= " + mb_per_s(floor) + fmt(" (%.2gx)", rules.throughput_min_ratio),
+                *ct >= floor);
     }
     const auto bf = base->get("ttfb_us");
     const auto cf = b.get("ttfb_us");
     if (bf && cf) {
       const double ceiling = rules.ttfb_max_ratio * *bf + rules.ttfb_slack_ms * 1000;
-      add(b.name, "ttfb", ms(*bf), ms(*cf),
-          "<= " + ms(ceiling) + fmt(" (%gx", rules.ttfb_max_ratio) +
-              fmt(" + %g ms)", rules.ttfb_slack_ms),
-          *cf <= ceiling);
+      add_ratio(b.name, "ttfb", ms(*bf), ms(*cf),
+                "<= " + ms(ceiling) + fmt(" (%gx", rules.ttfb_max_ratio) +
+                    fmt(" + %g ms)", rules.ttfb_slack_ms),
+                *cf <= ceiling);
     }
   }
 
@@ -369,7 +386,13 @@ int gate_main(int argc, char** argv) {
       "one of the files are listed (note; FAIL with --fail-on-missing).\n"
       "Limits: defaults, then --rules FILE (a JSON object with keys throughput_min_ratio, "
       "ttfb_max_ratio, ttfb_slack_ms, copies_max, flat_memory_kib, first_byte_read_kib, "
-      "first_byte_read_fraction, ratio_skip, fail_on_missing), then flags.\n"
+      "first_byte_read_fraction, ratio_skip, fail_on_missing, ratios_across_machines), then "
+      "flags.\n"
+      "Speed is compared only on the same machine: the ratios are judged when both files "
+      "record the same machine (context machine_cpu, machine_cores, machine_memory, "
+      "machine_kernel, machine_virtualization and root_fs); against another machine's "
+      "baseline, or one that records none, they are printed as notes, for information, and "
+      "the differences are named (--ratios-across-machines judges them all the same).\n"
       "Exit status: 0 every check holds; 1 a regression or a broken invariant; 2 unusable "
       "input or usage.",
       "streambench gate");
@@ -402,6 +425,8 @@ int gate_main(int argc, char** argv) {
                                 "No ratio checks for benchmarks matching this regex (listed)");
   auto* o_missing = app.add_flag("--fail-on-missing", flags.fail_on_missing,
                                  "A baseline benchmark missing from CURRENT fails the gate");
+  auto* o_across = app.add_flag("--ratios-across-machines", flags.ratios_across_machines,
+                                "Judge the ratios even against another machine's baseline");
   app.add_flag("--only-failures", only_failures, "Print only the rows that are not ok");
   try {
     app.parse(argc, argv);
@@ -421,17 +446,30 @@ int gate_main(int argc, char** argv) {
     if (o_fbf->count()) rules.first_byte_read_fraction = flags.first_byte_read_fraction;
     if (o_skip->count()) rules.ratio_skip = flags.ratio_skip;
     if (o_missing->count()) rules.fail_on_missing = flags.fail_on_missing;
+    if (o_across->count()) rules.ratios_across_machines = flags.ratios_across_machines;
     const auto baseline = load_results(baseline_path);
     const auto current = load_results(current_path);
     const auto checks = run_gate(baseline, current, rules);
     print_table(checks, only_failures);
+    const auto differences = machine_differences(baseline, current);
+    if (differences.empty()) {
+      std::printf("\nmachine: the baseline's; throughput and TTFB judged against it\n");
+    } else {
+      std::printf("\nmachine: not the baseline's (");
+      for (std::size_t i = 0; i < differences.size(); ++i)
+        std::printf("%s%s", i ? "; " : "", differences[i].c_str());
+      std::printf(")%s\n",
+                  rules.ratios_across_machines
+                      ? "; throughput and TTFB judged all the same (ratios_across_machines)"
+                      : "; throughput and TTFB are notes, for information only");
+    }
     std::size_t failed = 0, notes = 0;
     for (const auto& c : checks) {
       failed += c.verdict == Verdict::fail ? 1 : 0;
       notes += c.verdict == Verdict::note ? 1 : 0;
     }
     std::printf(
-        "\n%zu checks on %zu benchmarks of %s (target %s) against %s: %zu failed, %zu "
+        "%zu checks on %zu benchmarks of %s (target %s) against %s: %zu failed, %zu "
         "notes\n",
         checks.size(), current.benchmarks.size(), current.path.c_str(), current.target.c_str(),
         baseline.path.c_str(), failed, notes);

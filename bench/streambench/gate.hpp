@@ -7,7 +7,9 @@
 //    first_byte_read_kib under a limit on the largest size of each download op;
 //  - ratios against BASELINE, by benchmark name: throughput may not fall, and time to
 //    first byte may not rise, beyond a factor (loose by default: a shared 2-core machine
-//    is noisy; the invariants are the strict part).
+//    is noisy; the invariants are the strict part). Only against a baseline made on the
+//    same machine (baseline.hpp): against another machine's, the ratios are printed as
+//    notes, for information, with the reason.
 //
 // Benchmarks in one file and not the other are listed, never silently dropped.
 #pragma once
@@ -34,6 +36,8 @@ struct GateRules {
   // only invariants; each skipped one is listed as a note. For figures known to be noisy
   // beyond any sane ratio (e.g. curl's FTP data-connection stall, see reports/README.md).
   std::string ratio_skip;
+  // Compare ratios even with a baseline from another machine (or one that records none).
+  bool ratios_across_machines = false;
 };
 
 // One benchmark of a results file: its counters (every numeric field of Google
@@ -49,7 +53,10 @@ struct BenchResult {
 
 struct Results {
   std::string path;
-  std::string target;                   // context.target
+  std::string target;  // context.target
+  // What the figures depend on besides the server: context.machine_* (bench/lib/machine.hpp)
+  // and context.root_fs. Empty for a file made before streambench recorded its machine.
+  std::map<std::string, std::string> machine;
   std::vector<BenchResult> benchmarks;  // in the file's order
   const BenchResult* find(const std::string& name) const;
 };
@@ -78,6 +85,8 @@ struct Check {
 };
 
 // Every check of `current` (and against `baseline`) under `rules`, in a stable order.
+// Ratio checks are notes, not failures, when the two files are from different machines
+// (machine_differences() in baseline.hpp) unless rules.ratios_across_machines.
 std::vector<Check> run_gate(const Results& baseline, const Results& current,
                             const GateRules& rules);
 

@@ -20,6 +20,7 @@
 #include "bench/lib/size_parse.hpp"
 #include "bench/lib/target.hpp"
 #include "bench/lib/target_options.hpp"
+#include "bench/streambench/baseline.hpp"
 #include "bench/streambench/checks.hpp"
 #include "bench/streambench/fds.hpp"
 #include "bench/streambench/gate.hpp"
@@ -78,12 +79,24 @@ Google Benchmark's flags are passed through, e.g.
   --benchmark_out_format=json|csv|console  --benchmark_format=...  --benchmark_list_tests
 (compare two JSON files with Google Benchmark's compare.py).
 
+Pre-fault: on a fresh VM the host backs guest memory only when it is first touched, and
+the first write into it runs about 3x slower than later ones, so a run's first uploads
+into a tmpfs root (or a disk root's page cache) would measure the hypervisor. Before the
+first benchmark streambench writes and removes a scratch file on the root's filesystem
+(beside the root when it can, else in it; /dev/shm when the root is unknown) of twice the
+largest size x --concurrency, plus the download objects, bounded by the free space and
+memory; the context's "prefault" says how much and how long (--no-prefault skips it).
+
 Subcommands:
   streambench fds --pid PID [--json] [--save FILE] [--against FILE]
       the tree's open files from /proc and lsof side by side (see streambench fds --help)
   streambench gate BASELINE.json CURRENT.json [--rules FILE] [limits...]
       the CI verdict: invariants and ratios against a baseline, a table of every check;
-      exit 0 pass, 1 regression, 2 unusable input (see streambench gate --help)
+      exit 0 pass, 1 regression, 2 unusable input (see streambench gate --help); speed
+      is judged only against a baseline from the same machine
+  streambench baseline LOCAL.json CURRENT.json
+      makes LOCAL this machine's baseline: written when missing or another machine's,
+      else given the benchmarks it lacks (see streambench baseline --help)
 
 On the server, streambench works in /streambench/ (FTP: streambench/ in the login
 directory): each download reads obj-SIZE-PAYLOAD-seedN.bin, made once and kept for the
@@ -108,6 +121,8 @@ int main(int argc, char** argv) {
   streamcheck::bench::cleanup_on_signals();
   if (argc > 1 && std::strcmp(argv[1], "fds") == 0) return sb::fds_main(argc - 1, argv + 1);
   if (argc > 1 && std::strcmp(argv[1], "gate") == 0) return sb::gate_main(argc - 1, argv + 1);
+  if (argc > 1 && std::strcmp(argv[1], "baseline") == 0)
+    return sb::baseline_main(argc - 1, argv + 1);
 
   // Google Benchmark's flags go to it; the rest are ours.
   std::vector<char*> ours = {argv[0]};
@@ -172,6 +187,11 @@ int main(int argc, char** argv) {
                  "(client, probe, curl tool) and the server's process tree each on its own "
                  "CPUs; put back at the end");
   app.add_flag(
+      "--no-prefault", [&](std::int64_t) { opt.prefault = false; },
+      "Do not write and remove a scratch file of the run's size on the root's filesystem "
+      "before the first benchmark (on a fresh VM the first writes into memory run about 3x "
+      "slower: see Pre-fault below)");
+  app.add_flag(
       "--no-progress", [&](std::int64_t) { opt.progress = false; }, "No progress line on stderr");
   try {
     app.parse(static_cast<int>(ours.size()), ours.data());
@@ -231,6 +251,7 @@ int main(int argc, char** argv) {
   sb::add_context(run);
   if (!opt.legacy.empty()) benchmark::AddCustomContext("legacy", opt.legacy);
   sb::register_benchmarks(run);
+  sb::prefault(run);
   std::optional<bench::PinnedPlacement> pinned;
   if (opt.pin) {
     try {

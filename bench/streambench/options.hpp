@@ -33,6 +33,7 @@ struct Options {
   std::optional<bench::Placement> pin;
   bool check_pinning = true;
   bool progress = true;
+  bool prefault = true;  // write and remove a scratch file first (runner.hpp: prefault)
 };
 
 }  // namespace streamcheck::streambench

@@ -15,6 +15,8 @@
 #include <sstream>
 
 #include "bench/lib/error.hpp"
+#include "bench/lib/machine.hpp"
+#include "bench/lib/prefault.hpp"
 #include "bench/lib/probe.hpp"
 #include "bench/lib/raw_client.hpp"
 #include "bench/lib/size_parse.hpp"
@@ -97,6 +99,20 @@ struct Sums {
   int iterations = 0;
 };
 
+// Just before a timed upload, untimed: memory freed a while ago may have gone back to the
+// host (a VM reports its free pages), and the run's first pre-fault may be a minute old.
+// Pages freed just now are the ones the kernel hands out next.
+void prefault_again(const Run& run, std::uint64_t bytes) {
+  if (!run.prefault_at) return;
+  try {
+    bench::prefault(*run.prefault_at,
+                    bench::prefault_bytes(bytes, bench::space_for_prefault(run.prefault_at->dir)));
+  } catch (const std::exception&) {
+    // Said once already by prefault() if the place is unusable; a full disk now costs
+    // only this upload's speed, which the run reports.
+  }
+}
+
 void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t size,
             bool with_probe, const std::string& name) {
   const auto& opt = run.options;
@@ -120,6 +136,7 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       std::vector<Client> clients;
       for (unsigned i = 0; i < n; ++i) clients.push_back(make_client(*run.target, op.proto));
       for (auto& c : clients) touch(c);  // sessions open before the measurement
+      if (op.upload) prefault_again(run, 2 * size * n);
       bench::TransferOptions topt;
       topt.hash = false;  // the bytes are checked by verify(), in an untimed read
       if (!op.upload && opt.slow_reader) topt.max_bytes_per_second = opt.slow_reader;
@@ -288,6 +305,8 @@ void add_context(Run& run) {
   utsname u{};
   if (::uname(&u) == 0)
     benchmark::AddCustomContext("kernel", std::string(u.sysname) + " " + u.release);
+  for (const auto& [key, value] : bench::this_machine().fields())
+    benchmark::AddCustomContext(key, value);
   benchmark::AddCustomContext("root", t.root ? t.root->string() : "unknown");
   benchmark::AddCustomContext("root_fs", t.root ? fs_type(t.root->string()) : "unknown");
   benchmark::AddCustomContext("payload",
@@ -302,6 +321,65 @@ void add_context(Run& run) {
                          ", VmHWM reset + VmRSS sampler every 5 ms; copies from rchar "
                          "(downloads) / wchar (uploads)"
                    : "off");
+}
+
+namespace {
+
+// "16 MiB", "3.4 GiB": for people, where format_size() spells sizes for flags and names.
+std::string human_size(std::uint64_t bytes) {
+  char buf[32];
+  if (bytes >= (1ull << 30))
+    std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / kGiB);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f MiB", static_cast<double>(bytes) / (1 << 20));
+  return buf;
+}
+
+}  // namespace
+
+void prefault(Run& run) {
+  const auto& opt = run.options;
+  if (!opt.prefault) {
+    benchmark::AddCustomContext("prefault", "off (--no-prefault)");
+    return;
+  }
+  // Twice the largest upload of a batch (old and new version side by side), and the
+  // download objects, which stay for the whole run.
+  const auto largest = *std::max_element(opt.sizes.begin(), opt.sizes.end());
+  std::uint64_t wanted = 2 * largest * std::max(1u, opt.concurrency);
+  for (const auto& id : opt.ops)
+    if (!find_op(id)->upload) {
+      for (const auto size : opt.sizes) wanted += size;
+      break;
+    }
+  std::string said;
+  try {
+    const auto where = bench::prefault_location(run.target->root);
+    const auto bytes = bench::prefault_bytes(wanted, bench::space_for_prefault(where.dir));
+    const auto fs = fs_type(where.dir.string());
+    std::fprintf(stderr,
+                 "streambench: pre-faulting %s %s (%s, %s), so that uploads land in memory the "
+                 "machine has already backed (--no-prefault skips it)\n",
+                 human_size(bytes).c_str(), where.why.c_str(), where.dir.c_str(), fs.c_str());
+    const bool show = opt.progress && ::isatty(STDERR_FILENO);
+    const auto r = bench::prefault(where, bytes, [&](std::uint64_t done, std::uint64_t total) {
+      if (show)
+        std::fprintf(stderr, "\r\033[K  pre-fault: %s of %s", human_size(done).c_str(),
+                     human_size(total).c_str());
+    });
+    char figures[128];
+    std::snprintf(figures, sizeof figures, " in %.1f s (%.0f MB/s)", r.seconds,
+                  r.bytes_per_second() / 1e6);
+    said = human_size(r.bytes) + " written and removed " + where.why + " (" + where.dir.string() +
+           ", " + fs + ")" + figures;
+    if (bytes < wanted) said += "; " + human_size(wanted) + " wanted, more than it had room for";
+    said += "; again before each upload, twice its bytes, untimed";
+    run.prefault_at = where;
+  } catch (const std::exception& e) {
+    said = std::string("failed: ") + e.what();  // the run goes on: slower first uploads, said
+  }
+  std::fprintf(stderr, "%sstreambench: pre-fault: %s\n", line_start(), said.c_str());
+  benchmark::AddCustomContext("prefault", said);
 }
 
 }  // namespace streamcheck::streambench

@@ -5,9 +5,11 @@
 #include <benchmark/benchmark.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bench/lib/prefault.hpp"
 #include "bench/lib/target.hpp"
 #include "bench/streambench/options.hpp"
 #include "bench/streambench/stats.hpp"
@@ -46,6 +48,9 @@ struct Run {
   std::string last_failure;                   // the last failure said on stderr
   int last_failure_repeats = 0;               // the same since, not said yet
   bool said_uploads_stay = false;             // an upload could not be removed (said once)
+  // Where prefault() wrote its scratch file, when it did: each upload benchmark does it
+  // again there first.
+  std::optional<bench::PrefaultLocation> prefault_at;
 };
 
 // Ends a benchmark as failed: SkipWithError, and `name: why` on stderr, unless it is the
@@ -60,7 +65,16 @@ void say_repeats(Run& run);
 // against the curl command-line tool, in the same run.
 void register_benchmarks(Run& run);
 
-// Google Benchmark context: target, server version, kernel, root filesystem, ...
+// Google Benchmark context: target, server version, the machine (bench/lib/machine.hpp),
+// root filesystem, ...
 void add_context(Run& run);
+
+// Before the first timed transfer: writes and removes a scratch file on the root's
+// filesystem (bench/lib/prefault.hpp) as big as the run will write at once, so no upload
+// is timed while the machine backs new memory; says so on stderr and in the context
+// ("prefault"); and sets run.prefault_at, so that each upload benchmark does it again,
+// for its own size, just before it is timed. Unless options.prefault is off. A failure
+// is said and the run goes on.
+void prefault(Run& run);
 
 }  // namespace streamcheck::streambench

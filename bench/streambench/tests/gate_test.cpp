@@ -45,8 +45,14 @@ json bench(const std::string& name, double bytes_per_second, double ttfb_us, dou
 // A plausible streambench run of the refserver: GET and PUT at 16 and 64 MiB.
 json good_run() {
   json doc;
-  doc["context"] = {
-      {"date", "2025-01-01T00:00:00+00:00"}, {"target", "refserver"}, {"root_fs", "tmpfs"}};
+  doc["context"] = {{"date", "2025-01-01T00:00:00+00:00"},
+                    {"target", "refserver"},
+                    {"root_fs", "tmpfs"},
+                    {"machine_cpu", "AMD EPYC"},
+                    {"machine_cores", "2"},
+                    {"machine_memory", "24 GiB"},
+                    {"machine_kernel", "6.18.44 x86_64"},
+                    {"machine_virtualization", "kvm"}};
   doc["benchmarks"] = json::array({
       bench("refserver/http/get/16MiB", 1.5e9, 400, 300, 2048),
       bench("refserver/http/put/16MiB", 1.0e9, 200, 400, 0),
@@ -268,6 +274,75 @@ TEST(StreambenchGate, RepetitionsAreJudgedByTheirMedian) {
   current["benchmarks"].push_back(fast);
   const auto ran = gate(good_run(), current);
   EXPECT_EQ(ran.status, 0) << ran.out;
+}
+
+// A run whose throughput fell to a fifth and whose first byte came 10x later: a regression
+// on the same machine, and no evidence of one on another.
+json slower_run() {
+  json current = good_run();
+  find(current, "refserver/http/put/16MiB")["bytes_per_second"] = 2e8;
+  find(current, "refserver/http/get/64MiB")["ttfb_us"] = 2e6;
+  return current;
+}
+
+TEST(StreambenchGate, OnAnotherMachineRatiosAreNotesAndInvariantsStillFail) {
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"machine_cpu", "Intel Xeon"},
+                                                        {"machine_cores", "8"},
+                                                        {"machine_memory", "64 GiB"},
+                                                        {"machine_kernel", "6.1.0 x86_64"},
+                                                        {"machine_virtualization", "none"},
+                                                        {"root_fs", "ext4"}}) {
+    SCOPED_TRACE(key);
+    json current = slower_run();
+    current["context"][key] = value;
+    auto ran = gate(good_run(), current);
+    EXPECT_EQ(ran.status, 0) << ran.out;
+    EXPECT_NE(ran.out.find("gate: PASS"), std::string::npos) << ran.out;
+    const auto tput = row(ran.out, "refserver/http/put/16MiB", "throughput");
+    EXPECT_TRUE(tput.ends_with("note")) << ran.out;
+    EXPECT_NE(tput.find("not met, other machine"), std::string::npos) << tput;
+    EXPECT_TRUE(row(ran.out, "refserver/http/get/64MiB", "ttfb").ends_with("note")) << ran.out;
+    // The reason names the field that differs, with both values.
+    EXPECT_NE(ran.out.find("machine: not the baseline's (" + key + ": "), std::string::npos)
+        << ran.out;
+    EXPECT_NE(ran.out.find(value), std::string::npos) << ran.out;
+    // The invariants are the machine's no more than the server's: they still fail.
+    find(current, "refserver/http/put/64MiB")["copies"] = 2.0;
+    ran = gate(good_run(), current);
+    EXPECT_EQ(ran.status, 1) << ran.out;
+    EXPECT_TRUE(row(ran.out, "refserver/http/put/64MiB", "copies").ends_with("FAIL")) << ran.out;
+    // Asked for, the ratios are judged all the same.
+    json elsewhere = slower_run();
+    elsewhere["context"] = current["context"];
+    ran = gate(good_run(), elsewhere, {"--ratios-across-machines"});
+    EXPECT_EQ(ran.status, 1) << ran.out;
+    EXPECT_TRUE(row(ran.out, "refserver/http/put/16MiB", "throughput").ends_with("FAIL"))
+        << ran.out;
+  }
+}
+
+TEST(StreambenchGate, OnTheSameMachineRatiosStayFailures) {
+  const auto ran = gate(good_run(), slower_run());
+  EXPECT_EQ(ran.status, 1) << ran.out;
+  EXPECT_TRUE(row(ran.out, "refserver/http/put/16MiB", "throughput").ends_with("FAIL")) << ran.out;
+  EXPECT_TRUE(row(ran.out, "refserver/http/get/64MiB", "ttfb").ends_with("FAIL")) << ran.out;
+  EXPECT_NE(ran.out.find("machine: the baseline's"), std::string::npos) << ran.out;
+}
+
+// A baseline made before streambench recorded its machine proves nothing about this one.
+TEST(StreambenchGate, ABaselineWithoutAMachineGivesNotes) {
+  json baseline = good_run();
+  for (const auto& key : {"machine_cpu", "machine_cores", "machine_memory", "machine_kernel",
+                          "machine_virtualization"})
+    baseline["context"].erase(key);
+  auto ran = gate(baseline, slower_run());
+  EXPECT_EQ(ran.status, 0) << ran.out;
+  EXPECT_NE(ran.out.find("the baseline records no machine"), std::string::npos) << ran.out;
+  EXPECT_TRUE(row(ran.out, "refserver/http/put/16MiB", "throughput").ends_with("note")) << ran.out;
+  Fixture rules("across-rules", json{{"ratios_across_machines", true}});
+  ran = gate(baseline, slower_run(), {"--rules", rules.path()});
+  EXPECT_EQ(ran.status, 1) << ran.out;
 }
 
 TEST(StreambenchGate, UnusableInputExitsTwo) {

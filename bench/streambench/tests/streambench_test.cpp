@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -168,6 +170,100 @@ TEST(Streambench, AttachedRunsTellTheirObjectsApartAndLeaveNoUploads) {
     if (e.is_regular_file()) left.insert(e.path().filename().string());
   EXPECT_EQ(left,
             (std::set<std::string>{"obj-1MiB-adversarial-seed1.bin", "obj-1MiB-random-seed1.bin"}));
+}
+
+// The directory events of a run, in the order the kernel saw them: "+NAME" created,
+// "-NAME" removed, in `beside` (the root's parent) or, prefixed "root/", in the root.
+class DirEvents {
+ public:
+  DirEvents(const std::filesystem::path& beside, const std::filesystem::path& root)
+      : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+    beside_ = ::inotify_add_watch(fd_, beside.c_str(), IN_CREATE | IN_DELETE);
+    root_ = ::inotify_add_watch(fd_, root.c_str(), IN_CREATE | IN_DELETE);
+  }
+  ~DirEvents() { ::close(fd_); }
+  std::vector<std::string> read() {
+    std::vector<std::string> out;
+    alignas(inotify_event) char buf[64 * 1024];
+    for (ssize_t n; (n = ::read(fd_, buf, sizeof buf)) > 0;) {
+      for (char* p = buf; p < buf + n;) {
+        const auto* e = reinterpret_cast<const inotify_event*>(p);
+        out.push_back(std::string(e->mask & IN_CREATE ? "+" : "-") +
+                      (e->wd == root_ ? "root/" : "") + (e->len ? e->name : ""));
+        p += sizeof(inotify_event) + e->len;
+      }
+    }
+    return out;
+  }
+
+ private:
+  int fd_, beside_ = -1, root_ = -1;
+};
+
+std::ptrdiff_t index_of(const std::vector<std::string>& events, const std::string& prefix) {
+  for (std::size_t i = 0; i < events.size(); ++i)
+    if (events[i].rfind(prefix, 0) == 0) return static_cast<std::ptrdiff_t>(i);
+  return -1;
+}
+
+// The scratch file of the pre-fault is written and removed before the first object of the
+// run appears on the server; and --no-prefault writes none.
+TEST(Streambench, PrefaultComesBeforeTheFirstUploadAndLeavesNothing) {
+  for (const bool off : {false, true}) {
+    SCOPED_TRACE(off ? "--no-prefault" : "pre-fault");
+    const auto server = bench::Target::spawn_refserver(REFSERVER_BINARY, bench::RootOn::tmpfs);
+    const auto beside = server->root->parent_path();
+    DirEvents events(beside, *server->root);
+    TempFile out("streambench-prefault.json");
+    std::vector<std::string> args = {"--http",
+                                     url_with_credentials(*server->http),
+                                     "--pid",
+                                     std::to_string(server->pid),
+                                     "--root",
+                                     server->root->string(),
+                                     "--sizes",
+                                     "8MiB",
+                                     "--ops",
+                                     "http-put",
+                                     "--no-checks",
+                                     "--no-progress",
+                                     "--benchmark_out=" + out.path().string(),
+                                     "--benchmark_out_format=json"};
+    if (off) args.push_back("--no-prefault");
+    const auto ran = run_command(STREAMBENCH_BINARY, args);
+    ASSERT_EQ(ran.status, 0) << ran.err;
+    const auto seen = events.read();
+    std::string all;
+    for (const auto& e : seen) all += e + " ";
+    const auto made = index_of(seen, "+.streambench-prefault-");
+    const auto removed = index_of(seen, "-.streambench-prefault-");
+    const auto first_object = index_of(seen, "+root/streambench");
+    ASSERT_GE(first_object, 0) << all;
+    std::ifstream f(out.path());
+    const auto context = json::parse(f).at("context");
+    const std::string said = context.at("prefault");
+    if (off) {
+      EXPECT_EQ(made, -1) << all;
+      EXPECT_EQ(said, "off (--no-prefault)");
+      continue;
+    }
+    ASSERT_GE(made, 0) << all;
+    EXPECT_LT(made, removed) << all;
+    EXPECT_LT(removed, first_object) << all;
+    // Twice the largest upload, beside the root, on the root's filesystem; and said.
+    EXPECT_EQ(
+        said.rfind(
+            "16 MiB written and removed beside the root (" + beside.string() + ", tmpfs) in ", 0),
+        0u)
+        << said;
+    EXPECT_NE(ran.err.find("streambench: pre-fault: 16 MiB written"), std::string::npos) << ran.err;
+    for (const auto& e : std::filesystem::directory_iterator(beside))
+      EXPECT_EQ(e.path().filename().string().find("prefault"), std::string::npos) << e.path();
+    // The machine it ran on is recorded, for the gate.
+    for (const char* key : {"machine_cpu", "machine_cores", "machine_memory", "machine_kernel",
+                            "machine_virtualization"})
+      EXPECT_FALSE(context.at(key).get<std::string>().empty()) << key;
+  }
 }
 
 TEST(Streambench, FilterOpsAndSizesAreHonoured) {
