@@ -18,6 +18,13 @@
 namespace streamcheck::streambench {
 namespace {
 
+GateRules::Ratios parse_ratios(const std::string& text) {
+  if (text == "same-machine") return GateRules::Ratios::same_machine;
+  if (text == "always") return GateRules::Ratios::always;
+  if (text == "never") return GateRules::Ratios::never;
+  throw GateInputError("ratios: \"" + text + "\" is not same-machine, always or never");
+}
+
 using nlohmann::json;
 
 constexpr double kMiB = 1024.0 * 1024.0;
@@ -103,12 +110,31 @@ void set_rule(GateRules& rules, const std::string& key, const json& value) {
     field = value.get<bool>();
   };
   if (key == "fail_on_missing") return flag(rules.fail_on_missing);
-  if (key == "ratios_across_machines") return flag(rules.ratios_across_machines);
+  if (key == "ratios") {
+    if (!value.is_string()) throw GateInputError("rules: \"ratios\" must be a string");
+    rules.ratios = parse_ratios(value.get<std::string>());
+    return;
+  }
   throw GateInputError(
       "rules: unknown key \"" + key +
       "\" (known: throughput_min_ratio, ttfb_max_ratio, ttfb_slack_ms, copies_max, "
       "flat_memory_kib, first_byte_read_kib, first_byte_read_fraction, ratio_skip, "
-      "fail_on_missing, ratios_across_machines)");
+      "fail_on_missing, ratios)");
+}
+
+void print_machine_line(const std::vector<std::string>& differences, GateRules::Ratios ratios) {
+  using R = GateRules::Ratios;
+  if (differences.empty()) {
+    std::printf("\nmachine: the baseline's; throughput and TTFB %s\n",
+                ratios == R::never ? "are notes, not judged (ratios: never)" : "judged against it");
+    return;
+  }
+  std::printf("\nmachine: not the baseline's (");
+  for (std::size_t i = 0; i < differences.size(); ++i)
+    std::printf("%s%s", i ? "; " : "", differences[i].c_str());
+  std::printf(")%s\n", ratios == R::always
+                           ? "; throughput and TTFB judged all the same (ratios: always)"
+                           : "; throughput and TTFB are notes, for information only");
 }
 
 void print_table(const std::vector<Check>& checks, bool only_failures) {
@@ -260,14 +286,15 @@ std::vector<Check> run_gate(const Results& baseline, const Results& current,
   };
   // Speed measured on one machine says nothing about another's: there a ratio is shown,
   // as a note, and judged only when the machines are the same.
-  const bool same_machine =
-      rules.ratios_across_machines || machine_differences(baseline, current).empty();
+  const bool same_machine = machine_differences(baseline, current).empty();
+  const bool judged = rules.ratios == GateRules::Ratios::always ||
+                      (rules.ratios == GateRules::Ratios::same_machine && same_machine);
+  const std::string why_not = same_machine ? "not judged" : "other machine";
   const auto add_ratio = [&](const std::string& bench, const std::string& check, std::string base,
                              std::string cur, std::string limit, bool ok) {
-    if (same_machine)
-      return add(bench, check, std::move(base), std::move(cur), std::move(limit), ok);
+    if (judged) return add(bench, check, std::move(base), std::move(cur), std::move(limit), ok);
     out.push_back({bench, check, std::move(base), std::move(cur),
-                   limit + (ok ? " met" : " not met") + ", other machine", Verdict::note});
+                   limit + (ok ? " met" : " not met") + ", " + why_not, Verdict::note});
   };
 
   // Per benchmark: failure, invariants, ratios.
@@ -386,13 +413,14 @@ int gate_main(int argc, char** argv) {
       "one of the files are listed (note; FAIL with --fail-on-missing).\n"
       "Limits: defaults, then --rules FILE (a JSON object with keys throughput_min_ratio, "
       "ttfb_max_ratio, ttfb_slack_ms, copies_max, flat_memory_kib, first_byte_read_kib, "
-      "first_byte_read_fraction, ratio_skip, fail_on_missing, ratios_across_machines), then "
+      "first_byte_read_fraction, ratio_skip, fail_on_missing, ratios), then "
       "flags.\n"
       "Speed is compared only on the same machine: the ratios are judged when both files "
       "record the same machine (context machine_cpu, machine_cores, machine_memory, "
       "machine_kernel, machine_virtualization and root_fs); against another machine's "
       "baseline, or one that records none, they are printed as notes, for information, and "
-      "the differences are named (--ratios-across-machines judges them all the same).\n"
+      "the differences are named (--ratios always judges them all the same; --ratios never "
+      "only prints them, for tests on shared machines).\n"
       "Exit status: 0 every check holds; 1 a regression or a broken invariant; 2 unusable "
       "input or usage.",
       "streambench gate");
@@ -425,8 +453,10 @@ int gate_main(int argc, char** argv) {
                                 "No ratio checks for benchmarks matching this regex (listed)");
   auto* o_missing = app.add_flag("--fail-on-missing", flags.fail_on_missing,
                                  "A baseline benchmark missing from CURRENT fails the gate");
-  auto* o_across = app.add_flag("--ratios-across-machines", flags.ratios_across_machines,
-                                "Judge the ratios even against another machine's baseline");
+  std::string ratios;
+  auto* o_ratios = app.add_option("--ratios", ratios,
+                                  "When throughput and TTFB ratios are judged: same-machine "
+                                  "(default), always, never (printed as notes)");
   app.add_flag("--only-failures", only_failures, "Print only the rows that are not ok");
   try {
     app.parse(argc, argv);
@@ -446,23 +476,12 @@ int gate_main(int argc, char** argv) {
     if (o_fbf->count()) rules.first_byte_read_fraction = flags.first_byte_read_fraction;
     if (o_skip->count()) rules.ratio_skip = flags.ratio_skip;
     if (o_missing->count()) rules.fail_on_missing = flags.fail_on_missing;
-    if (o_across->count()) rules.ratios_across_machines = flags.ratios_across_machines;
+    if (o_ratios->count()) rules.ratios = parse_ratios(ratios);
     const auto baseline = load_results(baseline_path);
     const auto current = load_results(current_path);
     const auto checks = run_gate(baseline, current, rules);
     print_table(checks, only_failures);
-    const auto differences = machine_differences(baseline, current);
-    if (differences.empty()) {
-      std::printf("\nmachine: the baseline's; throughput and TTFB judged against it\n");
-    } else {
-      std::printf("\nmachine: not the baseline's (");
-      for (std::size_t i = 0; i < differences.size(); ++i)
-        std::printf("%s%s", i ? "; " : "", differences[i].c_str());
-      std::printf(")%s\n",
-                  rules.ratios_across_machines
-                      ? "; throughput and TTFB judged all the same (ratios_across_machines)"
-                      : "; throughput and TTFB are notes, for information only");
-    }
+    print_machine_line(machine_differences(baseline, current), rules.ratios);
     std::size_t failed = 0, notes = 0;
     for (const auto& c : checks) {
       failed += c.verdict == Verdict::fail ? 1 : 0;

@@ -36,8 +36,11 @@ struct GateRules {
   // only invariants; each skipped one is listed as a note. For figures known to be noisy
   // beyond any sane ratio (e.g. curl's FTP data-connection stall, see reports/README.md).
   std::string ratio_skip;
-  // Compare ratios even with a baseline from another machine (or one that records none).
-  bool ratios_across_machines = false;
+  // When throughput and TTFB ratios are judged: against a baseline from the same machine
+  // only (other machines' give notes), always, or never (notes only: a test on a shared
+  // runner judges invariants; speed belongs to benchmarks).
+  enum class Ratios { same_machine, always, never };
+  Ratios ratios = Ratios::same_machine;
 };
 
 // One benchmark of a results file: its counters (every numeric field of Google
@@ -86,7 +89,7 @@ struct Check {
 
 // Every check of `current` (and against `baseline`) under `rules`, in a stable order.
 // Ratio checks are notes, not failures, when the two files are from different machines
-// (machine_differences() in baseline.hpp) unless rules.ratios_across_machines.
+// (machine_differences() in baseline.hpp), as rules.ratios says.
 std::vector<Check> run_gate(const Results& baseline, const Results& current,
                             const GateRules& rules);
 

@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
   std::string payload = "random";
   std::string root_on = "disk";
   std::string slow_reader;
+  std::string min_bytes;
   bool no_probe = false;
   bool no_checks = false;
   bool no_check_pinning = false;
@@ -169,6 +170,10 @@ int main(int argc, char** argv) {
                  "Transfers at once per benchmark, each its own connection (curl multi)")
       ->check(CLI::Range(1u, 256u))
       ->capture_default_str();
+  app.add_option("--min-bytes", min_bytes,
+                 "Repeat each benchmark's transfer until it has moved this much, e.g. 256MiB "
+                 "(figures are means over the repeats; a 16 MiB transfer alone lasts "
+                 "milliseconds, too short to time well)");
   app.add_option("--slow-reader", slow_reader, "Downloads read at most BYTES/s (e.g. 10MiB)");
   app.add_option("--payload", payload, "random or adversarial")->capture_default_str();
   app.add_option("--seed", opt.seed, "Payload seed")->capture_default_str();
@@ -208,6 +213,7 @@ int main(int argc, char** argv) {
     opt.payload = bench::parse_payload_kind(payload);
     opt.target.root_on = bench::parse_root_on(root_on);
     if (!slow_reader.empty()) opt.slow_reader = bench::parse_size(slow_reader);
+    if (!min_bytes.empty()) opt.min_bytes = bench::parse_size(min_bytes);
     opt.probe = !no_probe;
     opt.checks = !no_checks && opt.probe;
     opt.check_pinning = !no_check_pinning;

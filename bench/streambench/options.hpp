@@ -22,6 +22,9 @@ struct Options {
   std::vector<std::uint64_t> sizes;  // default 16 MiB and 256 MiB
   std::vector<std::string> ops;      // default: every op the target supports
   unsigned concurrency = 1;
+  // Each benchmark repeats its transfer until it has moved this much (at least once): one
+  // 16 MiB transfer lasts milliseconds, too short for its time to mean much alone.
+  std::uint64_t min_bytes = 0;
   std::optional<std::uint64_t> slow_reader;  // bytes/s for downloads
   bench::PayloadKind payload = bench::PayloadKind::random;
   std::uint64_t seed = 1;

@@ -272,18 +272,23 @@ void register_benchmarks(Run& run) {
     }
     ops.push_back(op);
   }
-  const auto add = [](const std::string& name, auto fn) {
+  const auto add = [](const std::string& name, auto fn, std::uint64_t iterations = 1) {
     benchmark::RegisterBenchmark(name.c_str(), fn)
         ->UseManualTime()
-        ->Iterations(1)
+        ->Iterations(static_cast<benchmark::IterationCount>(iterations))
         ->Unit(benchmark::kMillisecond);
   };
+  const std::uint64_t per_iteration_factor = std::max(1u, opt.concurrency);
   for (const auto size : opt.sizes) {
     for (const auto* op : ops) {
       const auto name = bench_name(run, *op, size);
-      add(name, [&run, op, size, name](benchmark::State& s) {
-        run_op(s, run, *op, size, run.options.probe, name);
-      });
+      const auto per_iteration = size * per_iteration_factor;
+      add(
+          name,
+          [&run, op, size, name](benchmark::State& s) {
+            run_op(s, run, *op, size, run.options.probe, name);
+          },
+          std::max<std::uint64_t>(1, (opt.min_bytes + per_iteration - 1) / per_iteration));
     }
   }
   // The checks run on the largest size, where fixed costs (the probe's begin and end,
@@ -312,6 +317,7 @@ void add_context(Run& run) {
   benchmark::AddCustomContext("payload",
                               bench::describe_payload(run.options.seed, run.options.payload));
   benchmark::AddCustomContext("concurrency", std::to_string(run.options.concurrency));
+  benchmark::AddCustomContext("min_bytes", std::to_string(run.options.min_bytes));
   if (run.options.slow_reader)
     benchmark::AddCustomContext("slow_reader_bytes_per_second",
                                 std::to_string(*run.options.slow_reader));

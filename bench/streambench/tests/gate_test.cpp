@@ -315,7 +315,7 @@ TEST(StreambenchGate, OnAnotherMachineRatiosAreNotesAndInvariantsStillFail) {
     // Asked for, the ratios are judged all the same.
     json elsewhere = slower_run();
     elsewhere["context"] = current["context"];
-    ran = gate(good_run(), elsewhere, {"--ratios-across-machines"});
+    ran = gate(good_run(), elsewhere, {"--ratios", "always"});
     EXPECT_EQ(ran.status, 1) << ran.out;
     EXPECT_TRUE(row(ran.out, "refserver/http/put/16MiB", "throughput").ends_with("FAIL"))
         << ran.out;
@@ -330,6 +330,29 @@ TEST(StreambenchGate, OnTheSameMachineRatiosStayFailures) {
   EXPECT_NE(ran.out.find("machine: the baseline's"), std::string::npos) << ran.out;
 }
 
+// What a test on a shared runner asks for: speed is printed, never judged; the invariants
+// still are.
+TEST(StreambenchGate, RatiosNeverGivesNotesOnTheSameMachineAndInvariantsStillFail) {
+  auto ran = gate(good_run(), slower_run(), {"--ratios", "never"});
+  EXPECT_EQ(ran.status, 0) << ran.out;
+  const auto tput = row(ran.out, "refserver/http/put/16MiB", "throughput");
+  EXPECT_TRUE(tput.ends_with("note")) << ran.out;
+  EXPECT_NE(tput.find("not met, not judged"), std::string::npos) << tput;
+  EXPECT_NE(ran.out.find("machine: the baseline's; throughput and TTFB are notes, not judged"),
+            std::string::npos)
+      << ran.out;
+  json broken = slower_run();
+  find(broken, "refserver/http/put/64MiB")["fd_delta"] = 3.0;
+  ran = gate(good_run(), broken, {"--ratios", "never"});
+  EXPECT_EQ(ran.status, 1) << ran.out;
+  EXPECT_TRUE(row(ran.out, "refserver/http/put/64MiB", "fd_delta").ends_with("FAIL")) << ran.out;
+  ran = gate(good_run(), slower_run(), {"--ratios", "sometimes"});
+  EXPECT_EQ(ran.status, 2) << ran.out;
+  EXPECT_NE((ran.out + ran.err).find("\"sometimes\" is not same-machine, always or never"),
+            std::string::npos)
+      << ran.out << ran.err;
+}
+
 // A baseline made before streambench recorded its machine proves nothing about this one.
 TEST(StreambenchGate, ABaselineWithoutAMachineGivesNotes) {
   json baseline = good_run();
@@ -340,7 +363,7 @@ TEST(StreambenchGate, ABaselineWithoutAMachineGivesNotes) {
   EXPECT_EQ(ran.status, 0) << ran.out;
   EXPECT_NE(ran.out.find("the baseline records no machine"), std::string::npos) << ran.out;
   EXPECT_TRUE(row(ran.out, "refserver/http/put/16MiB", "throughput").ends_with("note")) << ran.out;
-  Fixture rules("across-rules", json{{"ratios_across_machines", true}});
+  Fixture rules("across-rules", json{{"ratios", "always"}});
   ran = gate(baseline, slower_run(), {"--rules", rules.path()});
   EXPECT_EQ(ran.status, 1) << ran.out;
 }

@@ -281,6 +281,28 @@ TEST(Streambench, FilterOpsAndSizesAreHonoured) {
   EXPECT_EQ(doc["context"]["payload"], "adversarial:seed=1");
 }
 
+// Figures over several transfers: the count is what --min-bytes asks for, rounded up, and
+// every transfer is checked and counted in the bytes.
+TEST(Streambench, MinBytesRepeatsEachTransferUntilThatMuchMoved) {
+  TempFile out("streambench-min-bytes.json");
+  const auto ran =
+      run_command(STREAMBENCH_BINARY,
+                  {"--root-on", "tmpfs", "--sizes", "1MiB", "--ops", "http-put,ftp-retr",
+                   "--no-checks", "--min-bytes", "2500KiB",
+                   "--benchmark_out=" + out.path().string(), "--benchmark_out_format=json"});
+  ASSERT_EQ(ran.status, 0) << ran.err;
+  std::ifstream f(out.path());
+  const auto doc = json::parse(f);
+  ASSERT_EQ(doc.at("benchmarks").size(), 2u);
+  for (const auto& b : doc["benchmarks"]) {
+    SCOPED_TRACE(b.at("name").get<std::string>());
+    EXPECT_EQ(b.at("iterations").get<int>(), 3);
+    EXPECT_EQ(b.at("sha256_ok").get<double>(), 1);
+    EXPECT_GT(b.at("bytes_per_second").get<double>(), 0);
+  }
+  EXPECT_EQ(doc["context"]["min_bytes"], std::to_string(2500 * 1024));
+}
+
 TEST(Streambench, RejectsBadFlagsWithUsageStatus) {
   EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--sizes", "12XB"}).status, 3);
   EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--ops", "http-teleport"}).status, 3);
@@ -418,6 +440,8 @@ TEST(Streambench, HelpDocumentsEveryFlagAndCounter) {
                            "--stall-timeout",
                            "--answer-timeout",
                            "--no-check-pinning",
+                           "--no-prefault",
+                           "--min-bytes",
                            "check_pinned",
                            "probe_cost_pct",
                            "probe_cpu_pct",
