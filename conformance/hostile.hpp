@@ -22,6 +22,8 @@ inline constexpr Requirement kClear{"DESIGN bad input",
 inline constexpr Requirement kAfter{"DESIGN bad input",
                                     "After hostile input the server still serves, keeps no "
                                     "partial object and no descriptor of it."};
+inline constexpr Requirement kNeedsCredentials{
+    "Security", "Writes need credentials: a server that takes them anonymously lets anyone write."};
 
 enum class Proto { http, ftp };
 struct Case {

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "bench/lib/interrupt.hpp"
 #include "bench/lib/size_parse.hpp"
 #include "conformance/suite.hpp"
+#include "conformance/summary.hpp"
 
 namespace sc = streamcheck::conformance;
 namespace bench = streamcheck::bench;
@@ -39,13 +41,23 @@ constexpr const char* kFooter = R"(Tests are named after what they check:
   P1FlatMemory.*  P2NoCopies.*  P3FirstByte.*  P4FdLeaks.*  P5Coherency.*
   P6AtomicCommit.*  P7UnknownLength.*          the properties of DESIGN.md
   BadInput.*  Security.*                       hostile input over both protocols
-A test that does not apply to the target is skipped with the reason.
+Before the tests it prints what the target offers (writes with credentials or anonymous,
+Range, ETag, DAV, FEAT): a test of something the target does not offer is skipped with
+the reason, never failed under a property. After them, one line per property and RFC:
+passed / failed / skipped, or "not tested" with the first skip's reason.
 
 GoogleTest's flags pass through, e.g.
   --gtest_filter=P2*:Rfc9110*   --gtest_list_tests   --gtest_output=xml:FILE (JUnit)
   --gtest_output=json:FILE      --gtest_repeat=N     --gtest_brief=1
 
-Exit status: 0 every selected test passed or skipped; 1 some failed; 3 usage errors.)";
+Exit status: 0 no test failed and something was tested (and every --require group);
+1 a test failed; 2 nothing was tested, or a --require group was not (all its tests
+skipped or none selected); 3 usage errors.)";
+
+// The groups --require accepts (summary.hpp: group_of).
+const std::set<std::string> kGroups{"P1",      "P2",      "P3",      "P4",       "P5",
+                                    "P6",      "P7",      "Rfc959",  "Rfc2428",  "Rfc3659",
+                                    "Rfc9110", "Rfc9112", "Rfc4918", "BadInput", "Security"};
 
 }  // namespace
 
@@ -61,6 +73,7 @@ int main(int argc, char** argv) {
   std::string sizes;
   std::string root_on = "tmpfs";
   std::vector<std::string> without;
+  std::vector<std::string> require;
   CLI::App app(
       "conformance: pass or fail an FTP/HTTP server, property by property and RFC section "
       "by section.\nWith no target flags it spawns the refserver of this build in a temp "
@@ -82,6 +95,11 @@ int main(int argc, char** argv) {
   app.add_option("--slowloris-seconds", config.slowloris_seconds,
                  "A client that never finishes its header block must be cut off within this")
       ->capture_default_str();
+  app.add_option("--require", require,
+                 "Groups that must be tested, e.g. P1,P2,P6 (also Rfc959, Rfc9110, BadInput, "
+                 "Security, ...): exit 2 when every test of one skipped")
+      ->delimiter(',')
+      ->check(CLI::IsMember(kGroups));
   try {
     app.parse(argc, argv);
     config.target.root_on = bench::parse_root_on(root_on);
@@ -101,5 +119,11 @@ int main(int argc, char** argv) {
     return 3;
   }
   ::testing::AddGlobalTestEnvironment(new TargetEnvironment);
-  return RUN_ALL_TESTS();
+  const int gtest_status = RUN_ALL_TESTS();
+  if (GTEST_FLAG_GET(list_tests)) return gtest_status;  // nothing ran, nothing to judge
+  const auto summary = sc::summarize(sc::outcomes_of_this_run(),
+                                     std::set<std::string>(require.begin(), require.end()));
+  std::fputs(summary.text.c_str(), stdout);
+  std::fflush(stdout);
+  return summary.status == 0 && gtest_status != 0 ? 1 : summary.status;
 }

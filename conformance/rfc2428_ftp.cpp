@@ -4,12 +4,8 @@
 namespace streamcheck::conformance {
 namespace {
 
-#define SKIP_UNLESS_FTP_LOGIN()                                     \
-  do {                                                              \
-    SKIP_UNLESS_FTP();                                              \
-    if (!suite().target().ftp->has_userinfo)                        \
-      GTEST_SKIP() << "no credentials in the FTP URL (user:pass@)"; \
-  } while (0)
+// Logged in, with the URL's credentials or anonymously, where writes are allowed.
+#define SKIP_UNLESS_FTP_LOGIN() SKIP_UNLESS_FTP_WRITES()
 
 TEST(Rfc2428Epsv, EpsvGives229WithAPort) {
   SKIP_UNLESS_FTP_LOGIN();

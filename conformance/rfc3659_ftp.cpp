@@ -9,9 +9,7 @@ namespace {
 
 #define SKIP_UNLESS_FEATURE(f)                                                   \
   do {                                                                           \
-    SKIP_UNLESS_FTP();                                                           \
-    if (!suite().target().ftp->has_userinfo)                                     \
-      GTEST_SKIP() << "no credentials in the FTP URL (user:pass@)";              \
+    SKIP_UNLESS_FTP_WRITES();                                                    \
     if (!suite().ftp_has_feature(f)) GTEST_SKIP() << "FEAT does not list " << f; \
   } while (0)
 

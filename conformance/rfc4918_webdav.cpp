@@ -5,13 +5,15 @@
 namespace streamcheck::conformance {
 namespace {
 
-#define SKIP_UNLESS_DAV()                                                                       \
-  do {                                                                                          \
-    SKIP_UNLESS_HTTP();                                                                         \
-    if (!suite().http_allows("MKCOL"))                                                          \
-      GTEST_SKIP() << "OPTIONS / does not allow MKCOL (Allow: " << suite().http_allow()         \
-                   << "): not a WebDAV server";                                                 \
-    if (!suite().target().http->has_userinfo) GTEST_SKIP() << "no credentials in the HTTP URL"; \
+// RFC 4918 §10.1: a class 1 server says so in the DAV header of OPTIONS. One that only
+// allows MKCOL, say, is no WebDAV server and is not judged as one.
+#define SKIP_UNLESS_DAV()                                                    \
+  do {                                                                       \
+    SKIP_UNLESS_HTTP();                                                      \
+    if (!suite().profile().dav_class(1))                                     \
+      GTEST_SKIP() << "OPTIONS / has no DAV header listing class 1 (DAV: \"" \
+                   << suite().profile().dav << "\"): not a WebDAV server";   \
+    SKIP_UNLESS_HTTP_WRITES();                                               \
   } while (0)
 
 std::string request(const std::string& method, const std::string& path,

@@ -14,12 +14,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-#define SKIP_UNLESS_FTP_LOGIN()                                     \
-  do {                                                              \
-    SKIP_UNLESS_FTP();                                              \
-    if (!suite().target().ftp->has_userinfo)                        \
-      GTEST_SKIP() << "no credentials in the FTP URL (user:pass@)"; \
-  } while (0)
+// Logged in, with the URL's credentials or anonymously, where writes are allowed.
+#define SKIP_UNLESS_FTP_LOGIN() SKIP_UNLESS_FTP_WRITES()
 
 std::string read_all(bench::RawConnection& data) {
   std::string out;

@@ -91,6 +91,8 @@ void Suite::start() {
   std::fprintf(stderr, "conformance: target %s (%s), pid %d, root %s\n", target_->name.c_str(),
                target_->description.c_str(), static_cast<int>(target_->pid),
                target_->root ? target_->root->c_str() : "unknown");
+  profile_ = detect_profile(*target_);
+  std::fprintf(stderr, "conformance: what the target offers\n%s", profile_.describe().c_str());
 }
 
 void Suite::stop() {
@@ -98,15 +100,7 @@ void Suite::stop() {
 }
 
 const std::string& Suite::http_allow() {
-  if (!allow_) {
-    allow_ = "";
-    if (target_->has_http()) {
-      bench::HttpClient c(*target_->http);
-      const auto t = c.custom("OPTIONS", "/");
-      if (t.completed() && t.status < 300) allow_ = t.header("Allow");
-    }
-  }
-  return *allow_;
+  return profile_.allow;
 }
 
 bool Suite::http_allows(std::string_view method) {
@@ -121,24 +115,7 @@ bool Suite::http_allows(std::string_view method) {
 }
 
 const std::set<std::string>& Suite::ftp_features() {
-  if (!features_) {
-    features_.emplace();
-    if (target_->has_ftp()) {
-      auto c = ftp_raw(false);
-      const auto feat = c->command("FEAT");
-      if (feat.code == 211) {
-        std::istringstream in(feat.text);
-        std::string line;
-        while (std::getline(in, line)) {
-          if (line.starts_with("211")) continue;
-          while (!line.empty() && (line.front() == ' ')) line.erase(line.begin());
-          while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-          features_->insert(line);
-        }
-      }
-    }
-  }
-  return *features_;
+  return profile_.ftp_features;
 }
 
 bool Suite::ftp_has_feature(std::string_view feature) {
@@ -154,8 +131,12 @@ std::string Suite::why_not(Op op) {
   if (config.without.contains(id)) return "declared unsupported (--without " + id + ")";
   if (is_http(op)) {
     if (!target_->has_http()) return "target has no HTTP URL";
-    if (is_upload(op) && !target_->http->has_userinfo)
-      return "HTTP uploads need credentials in the HTTP URL (user:pass@)";
+    if (is_upload(op) && !profile_.http_writes())
+      return "HTTP uploads: " + profile_.why_no_http_writes();
+    if (op == Op::http_range && profile_.range.no())
+      return "the server ignores Range (" + profile_.range.how +
+             "), which RFC 9110 §14.2 allows: there is no range read to judge (see "
+             "Rfc9110*Range*)";
     const bool post = op == Op::http_post || op == Op::http_post_chunked;
     const bool put = op == Op::http_put || op == Op::http_put_chunked;
     if (!http_allow().empty()) {
@@ -169,8 +150,8 @@ std::string Suite::why_not(Op op) {
   if (!target_->has_ftp()) return "target has no FTP URL";
   if (op == Op::ftp_rest && !ftp_has_feature("REST STREAM"))
     return "FEAT does not list REST STREAM (RFC 3659 §5)";
-  if (is_upload(op) && !target_->ftp->has_userinfo)
-    return "FTP uploads need credentials in the FTP URL (user:pass@)";
+  if (is_upload(op) && !profile_.ftp_writes())
+    return "FTP uploads: " + profile_.why_no_ftp_writes();
   return "";
 }
 

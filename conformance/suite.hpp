@@ -23,6 +23,7 @@
 #include "bench/lib/size_parse.hpp"
 #include "bench/lib/target.hpp"
 #include "bench/lib/target_options.hpp"
+#include "conformance/profile.hpp"
 
 namespace streamcheck::conformance {
 
@@ -85,6 +86,12 @@ class Suite {
   bench::Target& target() { return *target_; }
   void start();  // makes the target (called by the environment's SetUp)
   void stop();
+  // What the target offers (profile.hpp), found out by start().
+  const Profile& profile() const { return profile_; }
+  // Why the suite cannot upload over HTTP / FTP ("" when it can): no credentials in the
+  // URL and no anonymous writes.
+  std::string why_no_http_writes() const { return profile_.why_no_http_writes(); }
+  std::string why_no_ftp_writes() const { return profile_.why_no_ftp_writes(); }
 
   // Why `op` does not apply to the target, or "" when it does.
   std::string why_not(Op op);
@@ -93,10 +100,10 @@ class Suite {
   // (PUT over HTTP, STOR over FTP): `--without http-put` must skip an HTTP GET test
   // whose object would be PUT, not fail it.
   std::string why_not_runnable(Op op);
-  // OPTIONS of "/" (Allow and DAV), once; "" when it could not be read.
+  // The Allow header of OPTIONS / ("" when it could not be read).
   const std::string& http_allow();
   bool http_allows(std::string_view method);
-  // FEAT lines, once.
+  // FEAT lines.
   const std::set<std::string>& ftp_features();
   bool ftp_has_feature(std::string_view feature);  // "SIZE", "REST STREAM", "EPSV", ...
 
@@ -129,8 +136,7 @@ class Suite {
 
  private:
   std::unique_ptr<bench::Target> target_;
-  std::optional<std::string> allow_;
-  std::optional<std::set<std::string>> features_;
+  Profile profile_;
   bool http_dir_made_ = false;
   bool ftp_dir_made_ = false;
   std::set<std::string> subdirs_;
@@ -164,6 +170,23 @@ inline Suite& suite() {
   do {                                                           \
     if (!::streamcheck::conformance::suite().target().has_ftp()) \
       GTEST_SKIP() << "target has no FTP URL";                   \
+  } while (0)
+
+// GTEST_SKIP() unless the suite can upload over the protocol (credentials in the URL, or
+// anonymous writes the target takes).
+#define SKIP_UNLESS_HTTP_WRITES()                                                              \
+  do {                                                                                         \
+    SKIP_UNLESS_HTTP();                                                                        \
+    if (auto why_ = ::streamcheck::conformance::suite().why_no_http_writes(); !why_.empty()) { \
+      GTEST_SKIP() << why_;                                                                    \
+    }                                                                                          \
+  } while (0)
+#define SKIP_UNLESS_FTP_WRITES()                                                              \
+  do {                                                                                        \
+    SKIP_UNLESS_FTP();                                                                        \
+    if (auto why_ = ::streamcheck::conformance::suite().why_no_ftp_writes(); !why_.empty()) { \
+      GTEST_SKIP() << why_;                                                                   \
+    }                                                                                         \
   } while (0)
 
 }  // namespace streamcheck::conformance
