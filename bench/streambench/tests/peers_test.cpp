@@ -1,9 +1,10 @@
-// streambench end to end against the peers of scripts/peers/ (nginx, vsftpd, pyftpdlib):
+// streambench end to end against the peers of scripts/peers/ (nginx, apache2, lighttpd,
+// vsftpd, pure-ftpd, proftpd, pyftpdlib):
 // the real binary spawns each launcher (--spawn), measures the ops the peer supports,
 // and its Google Benchmark JSON is checked for every property counter. Afterwards nothing
 // of the peer may be left: not the probed server, not a worker or session, not the
 // launcher's temp dir. A peer that is not installed is skipped (scripts/setup installs
-// all three), and vsftpd when not root.
+// them all), and vsftpd and pure-ftpd when not root.
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -86,9 +87,11 @@ std::optional<std::string> not_installed(const Peer& peer) {
     return std::nullopt;
   }
   if (::access(peer.binary.c_str(), X_OK) != 0)
-    return peer.binary + " is not installed (Debian package " + peer.name + ")";
+    return peer.binary + " is not there (scripts/setup installs or unpacks it)";
   if (peer.name == "vsftpd" && ::geteuid() != 0)
     return "scripts/peers/vsftpd needs root (a mount namespace with its own PAM and users)";
+  if (peer.name == "pure-ftpd" && ::geteuid() != 0)
+    return "scripts/peers/pure-ftpd needs root (Debian's build refuses to run as a user)";
   return std::nullopt;
 }
 
@@ -203,6 +206,40 @@ TEST(StreambenchPeers, Vsftpd) {
                {"ftp-retr", "ftp-stor", "ftp-appe", "ftp-rest"},
                "vsFTPd",
                "/usr/sbin/vsftpd"});
+}
+
+// apache2 (mod_dav_fs) and lighttpd (mod_webdav) have no multipart POST handler either.
+TEST(StreambenchPeers, Apache2) {
+  run_against({"apache2",
+               "http",
+               {"http-get", "http-range", "http-put", "http-put-chunked"},
+               "Apache",
+               "/usr/sbin/apache2"});
+}
+
+TEST(StreambenchPeers, Lighttpd) {
+  run_against({"lighttpd",
+               "http",
+               {"http-get", "http-range", "http-put", "http-put-chunked"},
+               "lighttpd",
+               "/usr/sbin/lighttpd"});
+}
+
+// Unpacked by scripts/setup (each Conflicts: ftp-server with vsftpd).
+TEST(StreambenchPeers, PureFtpd) {
+  run_against({"pure-ftpd",
+               "ftp",
+               {"ftp-retr", "ftp-stor", "ftp-appe", "ftp-rest"},
+               "Pure-FTPd",
+               "/opt/streamcheck/debs/pure-ftpd/usr/sbin/pure-ftpd"});
+}
+
+TEST(StreambenchPeers, Proftpd) {
+  run_against({"proftpd",
+               "ftp",
+               {"ftp-retr", "ftp-stor", "ftp-appe", "ftp-rest"},
+               "ProFTPD",
+               "/opt/streamcheck/debs/proftpd-core/usr/sbin/proftpd"});
 }
 
 TEST(StreambenchPeers, Pyftpdlib) {
