@@ -15,6 +15,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kSettleStep{10};
+constexpr std::chrono::milliseconds kFdGraceStep{100};
 
 std::uint64_t saturating_sub(std::uint64_t a, std::uint64_t b) {
   return a > b ? a - b : 0;
@@ -210,6 +211,13 @@ Measurement Probe::end() {
     std::this_thread::sleep_for(kSettleStep);
     lock.lock();
   }
+  for (const auto grace_end = Clock::now() + options_.fd_grace;
+       last && last->first > fds_before_.size() && Clock::now() < grace_end;) {
+    lock.unlock();
+    std::this_thread::sleep_for(kFdGraceStep);
+    lock.lock();
+    last->first = read_locked(false).fd_count;
+  }
   Measurement m;
   const auto reading = read_locked(true);
   const auto totals = totals_locked();
@@ -242,6 +250,30 @@ Measurement Probe::end() {
   m.tree_searches = tracker_.searches() - searches_at_begin_;
   measuring_ = false;
   return m;
+}
+
+std::vector<TreeFd> still_held(pid_t root, const std::vector<TreeFd>& fds,
+                               std::chrono::milliseconds grace) {
+  const auto held_now = [&] {
+    std::vector<TreeFd> now;
+    for (const pid_t pid : proc::list_tree(root)) {
+      const auto open = proc::read_fds(pid);
+      if (!open) continue;
+      for (const auto& f : *open) {
+        const TreeFd tf{pid, f};
+        if (std::any_of(fds.begin(), fds.end(), [&](const TreeFd& x) { return same_fd(x, tf); }))
+          now.push_back(tf);
+      }
+    }
+    return now;
+  };
+  const auto deadline = Clock::now() + grace;
+  auto held = held_now();
+  while (!held.empty() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(kFdGraceStep);
+    held = held_now();
+  }
+  return held;
 }
 
 }  // namespace streamcheck::bench

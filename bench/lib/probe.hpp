@@ -25,7 +25,9 @@
 //   - descriptors with targets at begin() and end(): the count, those new at the end,
 //     and those on unlinked files (`(deleted)`).
 // end() lets the server settle first: it polls until the tree's fd count and RSS are
-// the same on two readings in a row (up to ProbeOptions::settle_timeout). Callers do
+// the same on two readings in a row (up to ProbeOptions::settle_timeout), and while
+// the tree holds more descriptors than at begin(), until it does not (up to
+// ProbeOptions::fd_grace). Callers do
 // their part before: read what must be read before the client closes the session (a
 // per-session process dies with it), e.g. after a cheap follow-up request on it.
 //
@@ -56,6 +58,10 @@ struct ProbeOptions {
   std::chrono::microseconds sample_interval{5000};
   bool reset_hwm = true;
   std::chrono::milliseconds settle_timeout{500};
+  // When the tree still holds more descriptors than at begin() once settled, how long
+  // to wait for it to give them back: a server may cache a file's descriptor for a few
+  // seconds (lighttpd's stat cache does), which is no leak. A leak costs this once.
+  std::chrono::milliseconds fd_grace{5000};
   // false reads CPU time in clock ticks only, as where the CPU-time clock is not
   // readable: for comparison and tests.
   bool cpu_clock = true;
@@ -163,5 +169,12 @@ std::optional<std::uint64_t> read_statm_rss_kib(pid_t pid);
 
 // This process's own peak resident size (VmHWM, KiB): the harness's memory.
 std::uint64_t own_peak_rss_kib();
+
+// Of `fds` (Measurement::new_fds), those the tree rooted at `root` still holds, waiting
+// up to `grace` for them to go. Called once the client has closed its sessions, it tells
+// a leak from a descriptor that a session holds until it ends: pure-ftpd keeps its
+// passive listener open until the session's next PASV or its end, which is no leak.
+std::vector<TreeFd> still_held(pid_t root, const std::vector<TreeFd>& fds,
+                               std::chrono::milliseconds grace);
 
 }  // namespace streamcheck::bench

@@ -113,6 +113,18 @@ void prefault_again(const Run& run, std::uint64_t bytes) {
   }
 }
 
+// The descriptors the server gained over the transfer and still holds once the client's
+// sessions are closed: one a session keeps until it ends (pure-ftpd's passive listener)
+// is no leak; one that outlives the session is.
+std::int64_t fd_delta_after_close(const bench::Target& target, const Measurement& m,
+                                  std::vector<Client>& clients) {
+  const auto delta = m.fd_delta();
+  if (delta <= 0 || m.new_fds.empty()) return delta;
+  clients.clear();
+  const auto held = bench::still_held(target.pid, m.new_fds, std::chrono::seconds(5));
+  return std::min<std::int64_t>(delta, static_cast<std::int64_t>(held.size()));
+}
+
 void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t size,
             bool with_probe, const std::string& name) {
   const auto& opt = run.options;
@@ -124,7 +136,13 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       // Made in the loop, as everything that can fail: Google Benchmark counts a failure
       // before it as 0 iterations, and aborts the program when the repetitions of one
       // benchmark disagree on their count (a server that died after the first, say).
-      if (with_probe && !probe) probe.emplace(run.target->pid);
+      if (with_probe && !probe) {
+        // Descriptors are judged once the sessions are closed (fd_delta_after_close), not
+        // with them open, where a session's own (a passive listener) would be waited for.
+        bench::ProbeOptions o;
+        o.fd_grace = std::chrono::milliseconds(0);
+        probe.emplace(run.target->pid, o);
+      }
       // The set-up (an upload of the object a download reads, say) runs on a session of
       // its own, open until the end of the iteration so that its closing is not measured.
       // Each measured transfer gets a new one, opened before the measurement: a
@@ -182,7 +200,7 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
         const auto moved = op.upload ? m.io.wchar : m.io.rchar;
         sums.copies +=
             static_cast<double>(moved) / static_cast<double>(std::max<std::uint64_t>(1, bytes));
-        sums.fd_delta += static_cast<double>(m.fd_delta());
+        sums.fd_delta += static_cast<double>(fd_delta_after_close(*run.target, m, clients));
         sums.deleted_open += static_cast<double>(m.deleted_open());
         sums.cpu_ms_per_gib += m.cpu_ms / (static_cast<double>(bytes) / kGiB);
         sums.samples += static_cast<double>(m.samples);

@@ -303,6 +303,27 @@ TEST(Streambench, MinBytesRepeatsEachTransferUntilThatMuchMoved) {
   EXPECT_EQ(doc["context"]["min_bytes"], std::to_string(2500 * 1024));
 }
 
+// Descriptors are judged once the client's sessions are closed: a temp file the server
+// leaks outlives them and is counted (refserver --legacy leak-tempfile), on every
+// transfer of a repeated benchmark.
+TEST(Streambench, ALeakedDescriptorOutlivesTheSessionAndIsCounted) {
+  TempFile out("streambench-leak.json");
+  const auto ran =
+      run_command(STREAMBENCH_BINARY,
+                  {"--root-on", "tmpfs", "--legacy", "leak-tempfile", "--sizes", "1MiB", "--ops",
+                   "http-put,ftp-stor", "--no-checks", "--min-bytes", "2MiB",
+                   "--benchmark_out=" + out.path().string(), "--benchmark_out_format=json"});
+  ASSERT_EQ(ran.status, 0) << ran.err;
+  std::ifstream f(out.path());
+  const auto doc = json::parse(f);
+  ASSERT_EQ(doc.at("benchmarks").size(), 2u);
+  for (const auto& b : doc["benchmarks"]) {
+    SCOPED_TRACE(b.at("name").get<std::string>());
+    EXPECT_GE(b.at("fd_delta").get<double>(), 1);
+    EXPECT_GE(b.at("deleted_open").get<double>(), 1);
+  }
+}
+
 TEST(Streambench, RejectsBadFlagsWithUsageStatus) {
   EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--sizes", "12XB"}).status, 3);
   EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"--ops", "http-teleport"}).status, 3);
