@@ -31,31 +31,47 @@ Offer probe_http_anonymous_writes(bench::HttpClient& http) {
   return {ok ? State::yes : State::no, "an anonymous PUT " + answered(put)};
 }
 
-// Range on an object the suite puts there, and the ETag it is served with.
-void probe_range(bench::HttpClient& http, Profile& p) {
+// A PUT of a small object, Range on it and the ETag it is served with, and a multipart
+// POST of a file into "/" (no RFC asks for that: many servers have no handler for it).
+void probe_objects(bench::HttpClient& http, Profile& p) {
   if (!p.http_writes()) {
-    p.range = {State::unknown, "not probed: the suite cannot upload an object to read"};
+    const std::string why = "not probed: the suite cannot upload";
+    p.put = p.multipart_post = p.range = {State::unknown, why};
     return;
   }
   const std::string path = "/" + probe_name("range");
   constexpr std::uint64_t kSize = 1000;
   const auto put = http.put(path, bench::Payload{8, kSize});
-  if (!put.completed() || put.status >= 300) {
-    p.range = {State::unknown, "not probed: the PUT of an object to read " + answered(put)};
-    return;
-  }
-  const auto got = http.get_range(path, 100, 199);
-  if (got.completed() && got.status == 206 && got.body_bytes == 100) {
-    p.range = {State::yes, "206 with 100 bytes to bytes=100-199"};
-  } else if (got.completed() && got.status == 200 && got.body_bytes == kSize) {
-    p.range = {State::no, "200 with the whole object to bytes=100-199"};
+  const bool put_ok = put.completed() && put.status >= 200 && put.status < 300;
+  p.put = {put_ok ? State::yes : State::no,
+           "a PUT of " + std::to_string(kSize) + " bytes " + answered(put)};
+  if (put_ok) {
+    const auto got = http.get_range(path, 100, 199);
+    if (got.completed() && got.status == 206 && got.body_bytes == 100) {
+      p.range = {State::yes, "206 with 100 bytes to bytes=100-199"};
+    } else if (got.completed() && got.status == 200 && got.body_bytes == kSize) {
+      p.range = {State::no, "200 with the whole object to bytes=100-199"};
+    } else {
+      p.range = {State::unknown, "a GET of bytes=100-199 " + answered(got) + " with " +
+                                     std::to_string(got.body_bytes) + " bytes"};
+    }
+    const auto etag = got.header("ETag");
+    p.etag = etag.empty() ? "none" : etag.starts_with("W/") ? "weak" : "strong";
+    http.remove(path);
   } else {
-    p.range = {State::unknown, "a GET of bytes=100-199 " + answered(got) + " with " +
-                                   std::to_string(got.body_bytes) + " bytes"};
+    p.range = {State::unknown, "not probed: the PUT of an object to read " + answered(put)};
   }
-  const auto etag = got.header("ETag");
-  p.etag = etag.empty() ? "none" : etag.starts_with("W/") ? "weak" : "strong";
-  http.remove(path);
+
+  const std::string name = probe_name("post");
+  const bench::Payload body{10, 100};
+  const auto post = http.post_multipart("/", {{"file", name, body}});
+  const auto back = http.get("/" + name);
+  const bool stored = back.completed() && back.status == 200 && back.body_bytes == body.size;
+  p.multipart_post = {
+      stored ? State::yes : State::no,
+      "a multipart POST of a file into / " + answered(post) +
+          (stored ? ", and the file was there" : ", and a GET of the file " + answered(back))};
+  if (stored) http.remove("/" + name);
 }
 
 std::set<std::string> read_features(const bench::Url& url) {
@@ -164,7 +180,7 @@ Profile detect_profile(bench::Target& target) {
       p.allow = options.header("Allow");
       p.dav = options.header("DAV");
     }
-    probe_range(http, p);
+    probe_objects(http, p);
   }
   if (target.has_ftp()) {
     p.ftp = true;

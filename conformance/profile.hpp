@@ -29,6 +29,9 @@ struct Profile {
   bool http = false;
   bool http_credentials = false;  // the URL carries user:pass@
   Offer http_anonymous_writes;    // probed only when it does not
+  Offer put;                      // a PUT of a small object (the Allow of OPTIONS / may
+                                  // not list PUT: "/" is a collection)
+  Offer multipart_post;           // a multipart/form-data POST into "/" that stores its file
   Offer range;                    // a Range GET of an object the suite made
   std::string etag;               // "strong", "weak", "none" ("" when not seen)
   std::string dav;                // the DAV header of OPTIONS / ("" when absent)

@@ -87,8 +87,10 @@ TEST(Rfc9110Validators, StrongEtagChangesWithContent) {
     etags[i] = r->header("ETag");
   }
   if (etags[0].empty()) GTEST_SKIP() << "the server sends no ETag (RFC 9110 §8.8.3: SHOULD)";
-  check(!etags[0].starts_with("W/") && etags[0] != etags[1], req, "two different strong ETags",
-        etags[0] + " then " + etags[1]);
+  if (etags[0].starts_with("W/") || etags[1].starts_with("W/"))
+    GTEST_SKIP() << "the server sends weak ETags (" << etags[0] << " then " << etags[1]
+                 << "), which RFC 9110 §8.8.1 allows; this test is about strong ones";
+  check(etags[0] != etags[1], req, "two different strong ETags", etags[0] + " then " + etags[1]);
 }
 
 TEST(Rfc9110Conditional, IfNoneMatchGives304) {

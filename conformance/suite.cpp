@@ -139,10 +139,15 @@ std::string Suite::why_not(Op op) {
              "Rfc9110*Range*)";
     const bool post = op == Op::http_post || op == Op::http_post_chunked;
     const bool put = op == Op::http_put || op == Op::http_put_chunked;
+    // What the probes saw decides; OPTIONS / only when they could not tell (its Allow is
+    // the collection's, which may well not list PUT).
+    if (post && profile_.multipart_post.no())
+      return "no multipart POST uploads (" + profile_.multipart_post.how + ")";
+    if (put && profile_.put.no()) return "no PUT uploads (" + profile_.put.how + ")";
     if (!http_allow().empty()) {
-      if (post && !http_allows("POST"))
+      if (post && profile_.multipart_post.state == Offer::State::unknown && !http_allows("POST"))
         return "OPTIONS / does not allow POST (Allow: " + http_allow() + ")";
-      if (put && !http_allows("PUT"))
+      if (put && profile_.put.state == Offer::State::unknown && !http_allows("PUT"))
         return "OPTIONS / does not allow PUT (Allow: " + http_allow() + ")";
     }
     return "";
