@@ -147,7 +147,8 @@ std::string Profile::describe() const {
     out += "  HTTP  writes: ";
     out += http_credentials ? "with the URL's credentials"
                             : "anonymous " + text(http_anonymous_writes);
-    out += "\n        Range: " + text(range) +
+    out += "\n        PUT: " + text(put) + "\n        multipart POST: " + text(multipart_post) +
+           "\n        Range: " + text(range) +
            "\n        ETag: " + (etag.empty() ? "not seen" : etag) +
            "; DAV: " + (dav.empty() ? "none" : dav) +
            "; Allow: " + (allow.empty() ? "not listed" : allow) + "\n";
