@@ -208,13 +208,10 @@ TEST(Rfc9110Range, RangePastTheEndIsTrimmed) {
 TEST(Rfc9110Range, UnsatisfiableRangeIs416) {
   SKIP_UNLESS_RANGE_HONOURED();
   const auto r = http_exchange(get(http_known().path, "Range: bytes=5000-6000\r\n"));
-  constexpr Requirement req{"RFC 9110 §15.5.17",
-                            "A Range that no byte satisfies gets 416 with Content-Range: "
-                            "bytes */length."};
+  constexpr Requirement req{"RFC 9110 §15.5.17", "A Range that no byte satisfies gets 416."};
   CHECK_STATUS(r, req, 416);
-  if (r && r->status == 416)
-    check(r->header("Content-Range") == "bytes */1000", req, "Content-Range: bytes */1000",
-          "Content-Range: " + r->header("Content-Range"));
+  // Content-Range on a 416 is a SHOULD (§15.5.17): recorded, not judged.
+  if (r && r->status == 416) record("content_range_416", r->header("Content-Range"));
 }
 
 TEST(Rfc9110Range, UnknownRangeUnitIsIgnored) {

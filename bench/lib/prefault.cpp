@@ -72,7 +72,7 @@ class ScratchFile {
 }  // namespace
 
 PrefaultLocation prefault_location(const std::optional<std::filesystem::path>& root) {
-  if (!root) return {"/dev/shm", "the root is unknown: memory through /dev/shm"};
+  if (!root) return {"/dev/shm", "in memory, the root being unknown"};
   const auto parent = root->parent_path();
   if (!parent.empty() && same_filesystem(*root, parent) && ::access(parent.c_str(), W_OK) == 0)
     return {parent, "beside the root"};

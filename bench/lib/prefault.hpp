@@ -25,7 +25,7 @@ namespace streamcheck::bench {
 // Where the scratch file goes, and why there.
 struct PrefaultLocation {
   std::filesystem::path dir;
-  std::string why;  // "beside the root (tmpfs)", "the root is unknown: memory through /dev/shm"
+  std::string why;  // "beside the root", "in the root", "in memory, the root being unknown"
 };
 
 // For a store root: its parent when that is on the same filesystem and writable (a harness's
