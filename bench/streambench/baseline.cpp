@@ -6,22 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
 namespace streamcheck::streambench {
 namespace {
 
 using nlohmann::json;
-
-json read_json(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw GateInputError(path + ": cannot read");
-  try {
-    return json::parse(f);
-  } catch (const json::parse_error& e) {
-    throw GateInputError(path + ": not JSON (" + e.what() + ")");
-  }
-}
 
 void write_whole(const std::string& path, const json& doc) {
   const std::filesystem::path target(path);
@@ -35,12 +26,6 @@ void write_whole(const std::string& path, const json& doc) {
   std::error_code ec;
   std::filesystem::rename(temp, target, ec);
   if (ec) throw GateInputError("rename " + temp + " to " + path + ": " + ec.message());
-}
-
-// The name a benchmark entry is known by in load_results (repetitions and aggregates of
-// one benchmark share their run_name).
-std::string run_name(const json& b) {
-  return b.value("run_name", b.value("name", std::string()));
 }
 
 }  // namespace
@@ -66,35 +51,35 @@ std::vector<std::string> machine_differences(const Results& baseline, const Resu
 }
 
 Recorded record_baseline(const std::string& local, const std::string& current) {
-  const auto now = load_results(current);  // validates it
+  const auto doc = read_results_json(current);
+  const auto now = load_results(current, doc);
   Recorded out;
+  std::optional<json> kept;
   if (!std::filesystem::exists(local)) {
     out.kind = Recorded::Kind::created;
   } else {
-    const auto old = load_results(local);
-    out.reasons = machine_differences(old, now);
+    kept = read_results_json(local);
+    out.reasons = machine_differences(load_results(local, *kept), now);
     if (!out.reasons.empty()) out.kind = Recorded::Kind::replaced;
   }
-  auto doc = read_json(current);
   if (out.kind != Recorded::Kind::unchanged) {
     out.added = now.benchmarks.size();
     write_whole(local, doc);
     return out;
   }
-  auto kept = read_json(local);
   std::set<std::string> have;
-  for (const auto& b : kept["benchmarks"]) have.insert(run_name(b));
+  for (const auto& b : (*kept)["benchmarks"]) have.insert(benchmark_name(b));
   std::set<std::string> added;
   for (const auto& b : doc["benchmarks"]) {
-    const auto name = run_name(b);
+    const auto name = benchmark_name(b);
     if (have.count(name)) continue;
-    kept["benchmarks"].push_back(b);
+    (*kept)["benchmarks"].push_back(b);
     added.insert(name);
   }
   if (added.empty()) return out;
   out.kind = Recorded::Kind::extended;
   out.added = added.size();
-  write_whole(local, kept);
+  write_whole(local, *kept);
   return out;
 }
 

@@ -176,7 +176,7 @@ const BenchResult* Results::find(const std::string& name) const {
   return nullptr;
 }
 
-Results load_results(const std::string& path) {
+nlohmann::json read_results_json(const std::string& path) {
   std::ifstream f(path);
   if (!f) throw GateInputError(path + ": cannot read");
   json doc;
@@ -196,6 +196,19 @@ Results load_results(const std::string& path) {
     throw GateInputError(path +
                          ": Google Benchmark JSON, but not from streambench (no "
                          "context.target)");
+  return doc;
+}
+
+std::string benchmark_name(const json& b) {
+  return strip_decorations(b.value("run_name", b["name"].get<std::string>()));
+}
+
+Results load_results(const std::string& path) {
+  return load_results(path, read_results_json(path));
+}
+
+Results load_results(const std::string& path, const json& doc) {
+  const auto& context = doc["context"];
   Results out;
   out.path = path;
   out.target = context["target"].get<std::string>();
@@ -213,7 +226,7 @@ Results load_results(const std::string& path) {
   for (const auto& b : doc["benchmarks"]) {
     if (!b.is_object() || !b.contains("name") || !b["name"].is_string())
       throw GateInputError(path + ": a benchmark without a name");
-    const std::string name = strip_decorations(b.value("run_name", b["name"].get<std::string>()));
+    const std::string name = benchmark_name(b);
     if (!pending.count(name)) order.push_back(name);
     auto& p = pending[name];
     const bool failed = b.value("error_occurred", false) ||

@@ -14,6 +14,8 @@
 // Benchmarks in one file and not the other are listed, never silently dropped.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -72,6 +74,13 @@ class GateInputError : public std::runtime_error {
 
 // Reads a streambench (Google Benchmark JSON) results file. Throws GateInputError.
 Results load_results(const std::string& path);
+// The same in two steps, for a caller that also needs the document itself: the file
+// read and checked to be streambench's, then its figures (`path` names it in messages).
+nlohmann::json read_results_json(const std::string& path);
+Results load_results(const std::string& path, const nlohmann::json& doc);
+// The name a benchmark entry is known by: its run_name (shared by its repetitions and
+// aggregates) without what Google Benchmark appends ("/iterations:16/manual_time").
+std::string benchmark_name(const nlohmann::json& entry);
 
 // Reads a rules file over `rules`. Throws GateInputError (unknown key, wrong type).
 void load_rules(const std::string& path, GateRules& rules);

@@ -99,6 +99,15 @@ TEST(StreambenchBaseline, OnTheSameMachineOnlyMissingBenchmarksAreAdded) {
   EXPECT_EQ(ran.status, 0) << ran.err;
   EXPECT_NE(ran.out.find("has every benchmark"), std::string::npos) << ran.out;
   EXPECT_EQ(read(local)["benchmarks"].size(), 2u);
+  // The same benchmark run more times (--min-bytes) has another decorated name, not
+  // another identity: nothing is added.
+  const auto repeated =
+      dir.write("repeated.json",
+                results("6.18 x86_64", {row("a/http/get/16MiB/iterations:16/manual_time", 4e8)}));
+  ran = run_command(STREAMBENCH_BINARY, {"baseline", local, repeated});
+  EXPECT_EQ(ran.status, 0) << ran.err;
+  EXPECT_NE(ran.out.find("has every benchmark"), std::string::npos) << ran.out;
+  EXPECT_EQ(read(local)["benchmarks"].size(), 2u);
 }
 
 TEST(StreambenchBaseline, AnotherMachinesBaselineIsReplacedAndTheReasonSaid) {
