@@ -39,6 +39,24 @@ class TempFile {
   std::filesystem::path path_;
 };
 
+// streambench with `args`, its results written as JSON and read back (`doc` stays null
+// when the run failed).
+struct JsonRun {
+  testing::Ran ran;
+  json doc;
+};
+JsonRun run_json(const std::string& file, std::vector<std::string> args) {
+  TempFile out(file);
+  args.push_back("--benchmark_out=" + out.path().string());
+  args.push_back("--benchmark_out_format=json");
+  JsonRun r{run_command(STREAMBENCH_BINARY, args), nullptr};
+  if (r.ran.status == 0) {
+    std::ifstream f(out.path());
+    r.doc = json::parse(f);
+  }
+  return r;
+}
+
 TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
   TempFile out("streambench-test.json");
   const auto ran =
@@ -267,14 +285,10 @@ TEST(Streambench, PrefaultComesBeforeTheFirstUploadAndLeavesNothing) {
 }
 
 TEST(Streambench, FilterOpsAndSizesAreHonoured) {
-  TempFile out("streambench-filter.json");
-  const auto ran = run_command(
-      STREAMBENCH_BINARY,
-      {"--root-on", "tmpfs", "--sizes", "1MiB", "--ops", "http-put", "--no-checks", "--payload",
-       "adversarial", "--benchmark_out=" + out.path().string(), "--benchmark_out_format=json"});
+  const auto [ran, doc] =
+      run_json("streambench-filter.json", {"--root-on", "tmpfs", "--sizes", "1MiB", "--ops",
+                                           "http-put", "--no-checks", "--payload", "adversarial"});
   ASSERT_EQ(ran.status, 0) << ran.err;
-  std::ifstream f(out.path());
-  const auto doc = json::parse(f);
   ASSERT_EQ(doc.at("benchmarks").size(), 1u);
   EXPECT_EQ(doc["benchmarks"][0]["name"].get<std::string>().rfind("refserver/http/put/1MiB", 0),
             0u);
@@ -284,15 +298,10 @@ TEST(Streambench, FilterOpsAndSizesAreHonoured) {
 // Figures over several transfers: the count is what --min-bytes asks for, rounded up, and
 // every transfer is checked and counted in the bytes.
 TEST(Streambench, MinBytesRepeatsEachTransferUntilThatMuchMoved) {
-  TempFile out("streambench-min-bytes.json");
-  const auto ran =
-      run_command(STREAMBENCH_BINARY,
-                  {"--root-on", "tmpfs", "--sizes", "1MiB", "--ops", "http-put,ftp-retr",
-                   "--no-checks", "--min-bytes", "2500KiB",
-                   "--benchmark_out=" + out.path().string(), "--benchmark_out_format=json"});
+  const auto [ran, doc] = run_json("streambench-min-bytes.json",
+                                   {"--root-on", "tmpfs", "--sizes", "1MiB", "--ops",
+                                    "http-put,ftp-retr", "--no-checks", "--min-bytes", "2500KiB"});
   ASSERT_EQ(ran.status, 0) << ran.err;
-  std::ifstream f(out.path());
-  const auto doc = json::parse(f);
   ASSERT_EQ(doc.at("benchmarks").size(), 2u);
   for (const auto& b : doc["benchmarks"]) {
     SCOPED_TRACE(b.at("name").get<std::string>());
@@ -307,15 +316,11 @@ TEST(Streambench, MinBytesRepeatsEachTransferUntilThatMuchMoved) {
 // leaks outlives them and is counted (refserver --legacy leak-tempfile), on every
 // transfer of a repeated benchmark.
 TEST(Streambench, ALeakedDescriptorOutlivesTheSessionAndIsCounted) {
-  TempFile out("streambench-leak.json");
-  const auto ran =
-      run_command(STREAMBENCH_BINARY,
-                  {"--root-on", "tmpfs", "--legacy", "leak-tempfile", "--sizes", "1MiB", "--ops",
-                   "http-put,ftp-stor", "--no-checks", "--min-bytes", "2MiB",
-                   "--benchmark_out=" + out.path().string(), "--benchmark_out_format=json"});
+  const auto [ran, doc] =
+      run_json("streambench-leak.json",
+               {"--root-on", "tmpfs", "--legacy", "leak-tempfile", "--sizes", "1MiB", "--ops",
+                "http-put,ftp-stor", "--no-checks", "--min-bytes", "2MiB"});
   ASSERT_EQ(ran.status, 0) << ran.err;
-  std::ifstream f(out.path());
-  const auto doc = json::parse(f);
   ASSERT_EQ(doc.at("benchmarks").size(), 2u);
   for (const auto& b : doc["benchmarks"]) {
     SCOPED_TRACE(b.at("name").get<std::string>());
