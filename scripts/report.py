@@ -33,6 +33,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from streambench_json import benchmark_figures  # noqa: E402
+
 KIB = 1024
 MIB = 1024 * 1024
 UNITS = {"": 1, "b": 1, "kib": KIB, "mib": MIB, "gib": 1024**3, "tib": 1024**4,
@@ -57,9 +59,6 @@ COLUMNS = [
     ("probe_samples", "probe samples", lambda v: f"{v:.0f}", None),
 ]
 
-# What Google Benchmark appends to a name: "/iterations:1/manual_time".
-DECORATION = re.compile(r"(/(iterations|repeats|threads|min_time|min_warmup_time):[^/]*"
-                        r"|/(manual_time|real_time|process_time))+$")
 
 
 class InputError(Exception):
@@ -78,12 +77,6 @@ def fmt_size(n):
         if n >= k and n % k == 0:
             return f"{n // k} {unit}"
     return f"{n} B"
-
-
-def median(values):
-    v = sorted(values)
-    n = len(v)
-    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
 def load(path):
@@ -105,31 +98,11 @@ def load(path):
     if "target" not in context:
         raise InputError(f"{path}: Google Benchmark JSON, but not from streambench "
                          "(no context.target)")
-    runs, medians, order = {}, {}, []
     for b in doc["benchmarks"]:
         if not isinstance(b, dict) or not isinstance(b.get("name"), str):
             raise InputError(f"{path}: a benchmark without a name")
-        name = DECORATION.sub("", b.get("run_name", b["name"]))
-        if name not in runs:
-            runs[name] = []
-            order.append(name)
-        if b.get("run_type") == "aggregate":
-            if b.get("aggregate_name") == "median":
-                medians[name] = b
-        else:
-            runs[name].append(b)
     out = []
-    for name in order:
-        error = next((r.get("error_message") or "failed" for r in runs[name]
-                      if r.get("error_occurred") or r.get("skipped") is True), None)
-        figures = {}
-        if name in medians:
-            figures = {k: v for k, v in medians[name].items()
-                       if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        elif runs[name] and not error:
-            keys = {k for r in runs[name] for k, v in r.items()
-                    if isinstance(v, (int, float)) and not isinstance(v, bool)}
-            figures = {k: median([r[k] for r in runs[name] if k in r]) for k in keys}
+    for name, error, figures in benchmark_figures(doc["benchmarks"]):
         parts = name.split("/")
         size = parse_size(parts[3]) if len(parts) >= 4 else None
         out.append({

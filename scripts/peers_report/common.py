@@ -1,12 +1,11 @@
 """Constants and small helpers shared by the peers report's modules: the units and
 sizes, the order of operations, the P1-P7 names, the conformance matrix's groups, the
 limits of `streambench gate`'s invariants (bench/streambench/gate.hpp), the patterns that
-classify error messages, InputError (unusable input), and size parsing/formatting,
-median and op ordering. Python stdlib only.
+classify error messages, InputError (unusable input), and size parsing/formatting
+and op ordering. Python stdlib only.
 """
 
 import re
-import statistics
 
 
 KIB = 1024
@@ -19,8 +18,6 @@ OP_ORDER = ["http/get", "http/range", "ftp/retr", "ftp/rest",
             "http/put", "http/put-chunked", "http/post", "http/post-chunked",
             "ftp/stor", "ftp/appe"]
 DOWNLOADS = {"get", "range", "retr", "rest"}
-DECORATION = re.compile(r"(/(iterations|repeats|threads|min_time|min_warmup_time):[^/]*"
-                        r"|/(manual_time|real_time|process_time))+$")
 REFSERVER = "refserver"
 PROPERTIES = ["P1", "P2", "P3", "P4", "P5", "P6", "P7"]
 PROPERTY_NAMES = {
@@ -64,10 +61,6 @@ def fmt_size(n):
         if n >= k and n % k == 0:
             return f"{n // k} {unit}"
     return f"{n} B"
-
-
-def median(values):
-    return statistics.median(values) if values else None
 
 
 def op_index(op):

@@ -6,9 +6,11 @@ invariants (bench_evidence, verdict, verdicts), and the conformance matrix (matr
 matrix_groups). Python stdlib only; works on what load.py returns.
 """
 
+from streambench_json import median
+
 from .common import (COPIES_MAX, DOWNLOADS, FIRST_BYTE_READ_FRACTION, FIRST_BYTE_READ_KIB,
                      FLAT_MEMORY_KIB, GROUPS, MISMATCH, PROPERTIES, REFSERVER, REFUSED,
-                     UNSUPPORTED, fmt_size, median, op_index)
+                     UNSUPPORTED, fmt_size, op_index)
 from .load import expected_actual, one_line, short_error
 
 

@@ -11,7 +11,9 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
-from .common import DECORATION, REFSERVER, TAG, InputError, median, parse_size
+from streambench_json import benchmark_figures
+
+from .common import REFSERVER, TAG, InputError, parse_size
 
 
 def group_of(suite):
@@ -83,29 +85,10 @@ def load_bench(path):
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
         raise InputError(f"{path}: not a Google Benchmark JSON file")
     context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
-    runs, medians, order = {}, {}, []
-    for b in doc["benchmarks"]:
-        if not isinstance(b, dict) or not isinstance(b.get("name"), str):
-            continue
-        name = DECORATION.sub("", b.get("run_name", b["name"]))
-        if name not in runs:
-            runs[name] = []
-            order.append(name)
-        if b.get("run_type") == "aggregate":
-            if b.get("aggregate_name") == "median":
-                medians[name] = b
-        else:
-            runs[name].append(b)
+    entries = [b for b in doc["benchmarks"]
+               if isinstance(b, dict) and isinstance(b.get("name"), str)]
     rows = []
-    for name in order:
-        error = next((r.get("error_message") or "failed" for r in runs[name]
-                      if r.get("error_occurred") or r.get("skipped") is True), None)
-        figures = {}
-        source = [medians[name]] if name in medians else ([] if error else runs[name])
-        keys = {k for r in source for k, v in r.items()
-                if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        for k in keys:
-            figures[k] = median([r[k] for r in source if k in r])
+    for name, error, figures in benchmark_figures(entries):
         parts = name.split("/")
         rows.append({
             "name": name, "target": parts[0],
