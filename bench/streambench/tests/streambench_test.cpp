@@ -113,7 +113,9 @@ TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
     }
     EXPECT_GE(b.at("copies").get<double>(), 0.5);
     EXPECT_LE(b.at("copies").get<double>(), 1.5);
-    EXPECT_EQ(b.at("fd_delta").get<double>(), 0);
+    // No growth, as the gate judges it: -1 (seen on ftp/retr in CI) is a descriptor of an
+    // earlier exchange that the server closed during the measurement, not a leak.
+    EXPECT_LE(b.at("fd_delta").get<double>(), 0);
     EXPECT_EQ(b.at("deleted_open").get<double>(), 0);
     EXPECT_LT(b.at("rss_peak_kib").get<double>(), 8 * 1024);  // flat memory on 16 MiB
     EXPECT_GE(b.at("cpu_ms_per_gib").get<double>(), 0);
