@@ -7,7 +7,9 @@
 
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,9 +24,13 @@ namespace bench = streamcheck::bench;
 
 namespace {
 
-// Spawns (or attaches to) the target once for the whole run.
+// Spawns (or attaches to) the target once for the whole run, and judges the run once
+// every test is done: in TearDown, so that the verdict goes into the JUnit/JSON report
+// (GoogleTest writes it after the environments are torn down) as attributes of the
+// <testsuites> element.
 class TargetEnvironment : public ::testing::Environment {
  public:
+  explicit TargetEnvironment(sc::Rules rules) : rules_(std::move(rules)) {}
   void SetUp() override {
     try {
       sc::suite().start();
@@ -32,8 +38,26 @@ class TargetEnvironment : public ::testing::Environment {
       FAIL() << "conformance: cannot reach the target: " << e.what();
     }
   }
-  void TearDown() override { sc::suite().stop(); }
+  void TearDown() override {
+    sc::suite().stop();
+    summary_ = sc::summarize(sc::outcomes_of_this_run(), rules_);
+    for (const auto& [key, value] : summary_.attributes)
+      ::testing::Test::RecordProperty(key, value);
+  }
+  const sc::Summary& summary() const { return summary_; }
+
+ private:
+  sc::Rules rules_;
+  sc::Summary summary_;
 };
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw bench::Error("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 constexpr const char* kFooter = R"(Tests are named after what they check:
   Rfc959*, Rfc2428*, Rfc3659*   FTP (RFC 959 base, EPSV/EPRT, SIZE/MDTM/REST/MLST)
@@ -50,9 +74,14 @@ GoogleTest's flags pass through, e.g.
   --gtest_filter=P2*:Rfc9110*   --gtest_list_tests   --gtest_output=xml:FILE (JUnit)
   --gtest_output=json:FILE      --gtest_repeat=N     --gtest_brief=1
 
-Exit status: 0 no test failed and something was tested (and every --require group);
-1 a test failed; 2 nothing was tested, or a --require group was not (all its tests
-skipped or none selected); 3 usage errors.)";
+--expect-skips FILE holds a run to the skips it expects, one per line:
+  P5Coherency.FtpTypeA   FEAT does not list    (the test, then words of its reason)
+a skip not listed, a listed test that ran, or a skip for another reason fails the run.
+
+Exit status: 0 no test failed and something was tested (and every --require group, no
+more skips than --max-skips, exactly the --expect-skips); 1 a test failed, or the skips
+differ from --expect-skips; 2 nothing was tested, a --require group was not (all its
+tests skipped or none selected), or more skips than --max-skips; 3 usage errors.)";
 
 // The groups --require accepts (summary.hpp: group_of).
 const std::set<std::string> kGroups{"P1",      "P2",      "P3",      "P4",       "P5",
@@ -74,6 +103,8 @@ int main(int argc, char** argv) {
   std::string root_on = "tmpfs";
   std::vector<std::string> without;
   std::vector<std::string> require;
+  int max_skips = -1;
+  std::string expect_skips;
   CLI::App app(
       "conformance: pass or fail an FTP/HTTP server, property by property and RFC section "
       "by section.\nWith no target flags it spawns the refserver of this build in a temp "
@@ -100,6 +131,12 @@ int main(int argc, char** argv) {
                  "Security, ...): exit 2 when every test of one skipped")
       ->delimiter(',')
       ->check(CLI::IsMember(kGroups));
+  app.add_option("--max-skips", max_skips, "Exit 2 when more tests than this skipped")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--expect-skips", expect_skips,
+                 "File of the skips this run expects (see below): any other skip fails it")
+      ->check(CLI::ExistingFile);
+  sc::Rules rules;
   try {
     app.parse(argc, argv);
     config.target.root_on = bench::parse_root_on(root_on);
@@ -112,17 +149,26 @@ int main(int argc, char** argv) {
       config.large = list[1];
       if (list.size() == 3) config.first_byte = list[2];
     }
+    rules.required.insert(require.begin(), require.end());
+    if (max_skips >= 0) rules.max_skips = max_skips;
+    if (!expect_skips.empty()) {
+      try {
+        rules.expected_skips = sc::parse_expected_skips(read_file(expect_skips));
+      } catch (const std::invalid_argument& e) {
+        throw bench::Error("--expect-skips " + expect_skips + ": " + e.what());
+      }
+    }
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 3;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "conformance: %s\n", e.what());
     return 3;
   }
-  ::testing::AddGlobalTestEnvironment(new TargetEnvironment);
+  auto* environment = new TargetEnvironment(std::move(rules));  // GoogleTest owns it
+  ::testing::AddGlobalTestEnvironment(environment);
   const int gtest_status = RUN_ALL_TESTS();
   if (GTEST_FLAG_GET(list_tests)) return gtest_status;  // nothing ran, nothing to judge
-  const auto summary = sc::summarize(sc::outcomes_of_this_run(),
-                                     std::set<std::string>(require.begin(), require.end()));
+  const auto& summary = environment->summary();
   std::fputs(summary.text.c_str(), stdout);
   std::fflush(stdout);
   return summary.status == 0 && gtest_status != 0 ? 1 : summary.status;

@@ -1,5 +1,5 @@
 // P6 atomic commits: an upload aborted at 0%, 50% or 99.9% leaves the previous version
-// whole (and, with the root known, no orphan beside it or in staging); a download in
+// whole (and, with the root known, no new file anywhere under the root); a download in
 // progress while a new version commits returns the whole old version; two concurrent
 // uploads to one path leave exactly one of them, whole.
 #include <chrono>
@@ -11,6 +11,7 @@
 #include "bench/lib/sha256.hpp"
 #include "conformance/ops.hpp"
 #include "conformance/raw.hpp"
+#include "conformance/root_watch.hpp"
 
 namespace streamcheck::conformance {
 namespace {
@@ -59,19 +60,14 @@ Content read_ftp(const std::string& path) {
   return {t.body_bytes, t.sha256, ""};
 }
 
-// The orphans an aborted upload left: names in `dir` (relative to the root) other than
-// `keep`, and names in the refserver-style ROOT/.staging. Empty when the root is unknown.
-// So every P6 test writes in a directory of its own: another test's file there would
-// count as an orphan.
-std::string orphans(const std::string& dir, const std::string& keep) {
-  auto& s = suite();
-  if (!s.target().root) return "";
-  std::string out;
-  for (const auto& name : s.wait_staging_empty()) out += " .staging/" + name;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(*s.target().root / dir, ec))
-    if (e.path().filename() != keep) out += " " + dir + e.path().filename().string();
-  return out;
+// What an aborted upload left under the root (root_watch.hpp), waiting a moment for the
+// server to remove it; "" when nothing, or when the root is unknown (recorded).
+std::string orphans(const RootWatch& watch) {
+  if (!watch.watching()) {
+    record("orphans", "not checked: the store root is unknown");
+    return "";
+  }
+  return watch.new_entries({});
 }
 
 const std::uint64_t kCuts[] = {0, kSize / 2, kSize - kSize / 1000};
@@ -91,20 +87,21 @@ void aborted_http_put(bool chunked) {
   const auto want = sha256_of(v1);
   for (const auto cut : kCuts) {
     const Payload v2{s.next_seed(), kSize, PayloadKind::random};
+    const RootWatch watch(s.target().root);
     bench::HttpClient writer(*s.target().http);
     const auto t = writer.put(dir + file, v2, chunked, {.abort_after = cut});
     EXPECT_TRUE(t.aborted) << "the upload was meant to be aborted at " << cut;
-    std::this_thread::sleep_for(100ms);  // the server learns of the close
+    // No wait: the previous version must be there at every moment, so also at once.
     const auto got = read_http(dir + file);
     check(got.error.empty() && got.bytes == kSize && got.sha256 == want, kAbort,
           "after a PUT" + std::string(chunked ? " (chunked)" : "") + " aborted at " + percent(cut) +
               ", GET gives the previous version: " + std::to_string(kSize) + " bytes, SHA-256 " +
               want,
           got.text());
-    const auto left = orphans(dir.substr(1), file);
-    check(left.empty(), kAbort, "no file of the aborted upload in the store", "left:" + left);
+    const auto left = orphans(watch);
+    check(left.empty(), kAbort, "no new file under the root after the aborted upload",
+          "left:" + left);
   }
-  if (!s.target().root) record("orphans", "not checked: the store root is unknown");
 }
 
 // STOR aborted by ABOR on the control connection (RFC 959 §4.1.3), or by a reset data
@@ -120,6 +117,7 @@ void aborted_ftp_stor(bool reset) {
   ASSERT_TRUE(stor.completed()) << "STOR of the first version: " << describe(stor);
   const auto want = sha256_of(v1);
   for (const auto cut : kCuts) {
+    const RootWatch watch(s.target().root);
     auto ctl = s.ftp_raw();
     auto data = ctl->open_passive();
     const auto start = ctl->command("STOR " + dir + file);
@@ -132,7 +130,8 @@ void aborted_ftp_stor(bool reset) {
       if (!data->send(std::string_view(reinterpret_cast<const char*>(buf.data()), n))) break;
       sent += n;
     }
-    std::this_thread::sleep_for(50ms);
+    // The abort follows the bytes at once: whatever of them the server has read by then,
+    // the previous version must stay whole.
     if (reset) {
       data->reset();
       ctl->read_reply(5s);  // 426 (or 451)
@@ -144,15 +143,15 @@ void aborted_ftp_stor(bool reset) {
       }
       data.reset();
     }
-    std::this_thread::sleep_for(100ms);
     const auto got = read_ftp(dir + file);
     check(got.error.empty() && got.bytes == kSize && got.sha256 == want, kAbort,
           "after a STOR aborted at " + percent(cut) + (reset ? " (data reset)" : " (ABOR)") +
               ", RETR gives the previous version: " + std::to_string(kSize) + " bytes, SHA-256 " +
               want,
           got.text());
-    const auto left = orphans(dir, file);
-    check(left.empty(), kAbort, "no file of the aborted upload in the store", "left:" + left);
+    const auto left = orphans(watch);
+    check(left.empty(), kAbort, "no new file under the root after the aborted upload",
+          "left:" + left);
   }
 }
 

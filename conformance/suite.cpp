@@ -64,10 +64,24 @@ bool is_http(Op op) {
 }
 
 bool check(bool ok, const Requirement& r, const std::string& expected, const std::string& actual) {
-  if (!ok) {
-    ADD_FAILURE() << "[" << r.source << "] " << r.text << "\n  expected: " << expected
-                  << "\n  actual:   " << actual;
+  if (ok) return ok;
+  const std::string message = "[" + std::string(r.source) + "] " + std::string(r.text) +
+                              "\n  expected: " + expected + "\n  actual:   " + actual;
+  if (r.level == Level::must) {
+    ADD_FAILURE() << message;
+    return ok;
   }
+  // One key per warning: RecordProperty overwrites a key the test has recorded.
+  int earlier = 0;
+  if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info()) {
+    const auto& result = *info->result();
+    for (int i = 0; i < result.test_property_count(); ++i)
+      earlier += std::string_view(result.GetTestProperty(i).key()).starts_with("warning.");
+  }
+  record("warning." + std::to_string(earlier + 1),
+         (r.level == Level::should ? "SHOULD " : "MAY ") + message);
+  std::fprintf(stderr, "WARNING (%s, not a failure): %s\n",
+               r.level == Level::should ? "SHOULD" : "MAY", message.c_str());
   return ok;
 }
 
@@ -266,27 +280,6 @@ Suite::Fds Suite::settled_fds(std::optional<std::size_t> at_most,
     last = std::move(now);
     if (at_most ? last.count <= *at_most && last.deleted.empty() : stable) return last;
     if (std::chrono::steady_clock::now() > deadline) return last;
-  }
-}
-
-std::optional<std::vector<std::string>> Suite::staging() {
-  if (!target_->root) return std::nullopt;
-  const auto dir = *target_->root / ".staging";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return std::nullopt;
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-    names.push_back(e.path().filename().string());
-  return names;
-}
-
-std::vector<std::string> Suite::wait_staging_empty(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto names = staging();
-    if (!names || names->empty()) return {};
-    if (std::chrono::steady_clock::now() > deadline) return *names;
-    std::this_thread::sleep_for(20ms);
   }
 }
 

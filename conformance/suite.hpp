@@ -57,17 +57,23 @@ std::string_view op_id(Op op);  // "http-get", ...
 bool is_upload(Op op);
 bool is_http(Op op);
 
+// How strongly the source demands it (RFC 2119): a MUST (and every property of DESIGN.md)
+// fails the test; a SHOULD or MAY not met is a warning, counted in the run's summary.
+enum class Level { must, should, may };
+
 // A requirement: who demands it and what, in one sentence (DESIGN.md or the RFC).
 struct Requirement {
   std::string_view source;  // "P2", "RFC 9110 §14.2"
   std::string_view text;
+  Level level = Level::must;
 };
 
-// Adds a failure reading
+// When !ok, a MUST adds a failure reading
 //   [P2] The server writes each uploaded byte once: no temp-file spool.
 //     expected: copies <= 1.10
 //     actual:   copies = 2.00 (wchar grew 134217728 B for a 67108864 B payload)
-// when !ok; returns ok.
+// and a SHOULD or MAY prints the same as a WARNING and records it as the test property
+// "warning.N" (summary.hpp counts them); the test goes on either way. Returns ok.
 bool check(bool ok, const Requirement& r, const std::string& expected, const std::string& actual);
 
 // "67108864 B (64MiB)"
@@ -128,11 +134,6 @@ class Suite {
   };
   Fds settled_fds(std::optional<std::size_t> at_most = std::nullopt,
                   std::chrono::milliseconds timeout = std::chrono::seconds(5));
-  // Names in ROOT/.staging (white-box, when the root is known and has one).
-  std::optional<std::vector<std::string>> staging();
-  // Waits up to `timeout` for staging to be empty; the names left otherwise.
-  std::vector<std::string> wait_staging_empty(
-      std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
  private:
   std::unique_ptr<bench::Target> target_;

@@ -1,0 +1,45 @@
+#include "conformance/root_watch.hpp"
+
+#include <thread>
+#include <vector>
+
+namespace streamcheck::conformance {
+
+namespace fs = std::filesystem;
+
+std::set<std::string> list_tree(const fs::path& root) {
+  std::set<std::string> names;
+  std::error_code ec;
+  // skip_permission_denied: a server's private directory we cannot read is not ours to
+  // judge; what we can see is still compared.
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  // Directories are not counted: an empty directory left behind holds no partial object.
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (!it->is_directory(ec)) names.insert(it->path().lexically_relative(root).string());
+  return names;
+}
+
+RootWatch::RootWatch(const std::optional<fs::path>& root) : root_(root) {
+  if (root_) before_ = list_tree(*root_);
+}
+
+std::string RootWatch::new_entries(const std::set<std::string>& expected,
+                                   std::chrono::milliseconds timeout) const {
+  if (!root_) return "";
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::vector<std::string> fresh;
+    for (const auto& name : list_tree(*root_))
+      if (!before_.contains(name) && !expected.contains(name)) fresh.push_back(name);
+    if (fresh.empty()) return "";
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string out;
+      for (std::size_t i = 0; i < fresh.size() && i < 20; ++i) out += " " + fresh[i];
+      if (fresh.size() > 20) out += " ... (" + std::to_string(fresh.size()) + ")";
+      return out;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace streamcheck::conformance
