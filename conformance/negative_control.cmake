@@ -18,8 +18,8 @@
 #   P5Coherency      the SHA-256 read back differs from the one sent ("expected:" line)
 #                    and the byte count is the same: the bytes changed, not their number
 #   P6AtomicCommit   the SHA-256 read back differs from the previous version's
-#   P7UnknownLength  "status S" with S in 400..599: the upload was refused
-#   Security         "read back N bytes planted beside the root": N >= 1
+#   P7UnknownLength  "answered S" with S in 400..599: the upload was refused
+#   Security         "read back the N bytes planted beside the root": N >= 1
 cmake_minimum_required(VERSION 3.25)
 foreach(var CONFORMANCE PROFILE FILTER MUST_FAIL OUT)
   if(NOT DEFINED ${var})
@@ -33,8 +33,8 @@ set(bounds
   "P2NoCopies|copies = ([0-9.]+)|1.9|"
   "P3FirstByte|had read ([0-9]+) B|134217728|"
   "P4FdLeaks|([0-9]+) on deleted files|1|"
-  "P7UnknownLength|status ([0-9]+)|400|599"
-  "Security|read back ([0-9]+) bytes planted beside the root|1|")
+  "P7UnknownLength|answered ([0-9]+)|400|599"
+  "Security|read back the ([0-9]+) bytes planted beside the root|1|")
 
 # The figure of a failure message and whether it shows the defect: sets `figure` (what
 # was read, for the log) and `shown` (TRUE/FALSE).

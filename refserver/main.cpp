@@ -225,8 +225,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.add_option("--legacy", opt.legacy,
                  "FOR VALIDATING HARNESSES ONLY: bring back the seed's defects, a comma list "
-                 "of buffer-upload, spool-upload, leak-tempfile, spool-download, load-whole, "
-                 "no-transaction (see refserver/legacy/legacy_store.hpp)");
+                 "of " +
+                     std::string(legacy::LegacyProfile::kNames) +
+                     " (see refserver/legacy/legacy_store.hpp)");
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("refserver");

@@ -1,5 +1,5 @@
 // The FTP namespace commands: working directory, directories, delete, rename, and the
-// RFC 3659 facts (SIZE, MDTM, MLST) and REST.
+// RFC 3659 facts (SIZE, MDTM, MLST), and what is said before a transfer (REST, ALLO).
 #include <charconv>
 
 #include "refserver/ftp/ftp_listing.hpp"
@@ -114,6 +114,15 @@ void FtpSession::on_rest(std::string_view arg) {
   rest_offset_ = offset;
   send(R::pending_further_info,
        "Restarting at " + std::to_string(offset) + ". Send RETR or STOR to go on.");
+}
+
+void FtpSession::on_allo(std::string_view arg) {
+  // "ALLO n" or "ALLO n R m": n announces the next upload's length, which only --legacy
+  // require-length asks for (UploadOptions::length_announced).
+  uint64_t bytes = 0;
+  auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), bytes);
+  if (ec == std::errc() && (end == arg.data() + arg.size() || *end == ' ')) allo_bytes_ = bytes;
+  send(R::superfluous, "ALLO not needed: space is taken as the data comes.");
 }
 
 }  // namespace streamcheck::ftp

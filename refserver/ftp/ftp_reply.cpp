@@ -162,6 +162,11 @@ Reply reply_for(const store::Status& status) {
     case Errc::no_space:
       code = ReplyCode::insufficient_storage;
       break;
+    case Errc::length_required:
+      // RFC 959 lists 501 for STOR, STOU and APPE (503 and 504 are not): the command
+      // lacked what it needed, an ALLO before it.
+      code = ReplyCode::syntax_error_args;
+      break;
     case Errc::bad_state:
     case Errc::io_error:
       code = ReplyCode::local_error;

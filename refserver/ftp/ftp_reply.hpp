@@ -138,8 +138,9 @@ class [[nodiscard]] ReplyOr {
 };
 
 // The one mapping from a store error to an FTP reply: 550 for what is not there or
-// not allowed, 553 for a name the store refuses, 452 when storage is full, 451 for a
-// local error. The text is the store's message (it names the call and the path).
+// not allowed, 553 for a name the store refuses, 452 when storage is full, 501 for an
+// upload with no ALLO before it where a length is required, 451 for a local error.
+// The text is the store's message (it names the call and the path).
 Reply reply_for(const store::Status& status);
 
 }  // namespace streamcheck::ftp

@@ -280,7 +280,7 @@ std::optional<store::ObjectPath> FtpSession::resolve(std::string_view arg) {
   std::string joined = !arg.empty() && arg.front() == '/'
                            ? std::string(arg)
                            : cwd_.absolute() + "/" + std::string(arg);
-  auto path = store::ObjectPath::parse(joined);
+  auto path = ctx_.store.parse_path(joined);
   if (!path) {
     send(reply_for(path.status()));
     return std::nullopt;
@@ -351,9 +351,6 @@ void FtpSession::on_help(std::string_view arg) {
 }
 void FtpSession::on_noop(std::string_view) {
   send(R::ok, "NOOP ok.");
-}
-void FtpSession::on_allo(std::string_view) {
-  send(R::superfluous, "ALLO not needed: space is taken as the data comes.");
 }
 
 void FtpSession::on_opts(std::string_view arg) {

@@ -77,7 +77,6 @@ class FtpSession : public std::enable_shared_from_this<FtpSession> {
   void on_help(std::string_view arg);
   void on_noop(std::string_view arg);
   void on_quit(std::string_view arg);
-  void on_allo(std::string_view arg);
   void on_type(std::string_view arg);
   void on_mode(std::string_view arg);
   void on_stru(std::string_view arg);
@@ -96,6 +95,7 @@ class FtpSession : public std::enable_shared_from_this<FtpSession> {
   void on_mdtm(std::string_view arg);
   void on_mlst(std::string_view arg);
   void on_rest(std::string_view arg);
+  void on_allo(std::string_view arg);
 
   // --- data connections and transfers (ftp_transfers.cpp)
   void on_pasv(std::string_view arg);
@@ -159,6 +159,7 @@ class FtpSession : public std::enable_shared_from_this<FtpSession> {
   store::ObjectPath cwd_ = store::ObjectPath::root();
   bool ascii_ = true;  // RFC 959: TYPE A until the client says otherwise
   uint64_t rest_offset_ = 0;
+  std::optional<uint64_t> allo_bytes_;  // ALLO's size, for the next STOR, APPE or STOU
   std::optional<store::ObjectPath> rename_from_;
   bool epsv_all_ = false;
 

@@ -164,6 +164,8 @@ void FtpSession::on_stou(std::string_view) {
 
 void FtpSession::store_file(std::string_view arg, StoreMode mode) {
   uint64_t offset = std::exchange(rest_offset_, 0);
+  const store::UploadOptions options{
+      .sha256 = false, .length_announced = std::exchange(allo_bytes_, {}).has_value()};
   if (!may_write()) return;
   std::optional<store::ObjectPath> path;
   if (mode == StoreMode::unique) {
@@ -179,7 +181,7 @@ void FtpSession::store_file(std::string_view arg, StoreMode mode) {
   }
   if (!path) return;
   if (mode == StoreMode::replace && offset == 0) {
-    auto upload = ctx_.store.begin_upload(*path, {.sha256 = false});
+    auto upload = ctx_.store.begin_upload(*path, options);
     if (!upload) return send(reply_for(upload.status()));
     return start_upload(*path, std::move(upload).value());
   }
@@ -187,10 +189,9 @@ void FtpSession::store_file(std::string_view arg, StoreMode mode) {
   pause();
   auto result = std::make_shared<std::optional<store::Result<std::unique_ptr<store::Upload>>>>();
   run_blocking(
-      [this, result, p = *path, mode, offset] {
-        result->emplace(mode == StoreMode::append
-                            ? ctx_.store.begin_append(p, {.sha256 = false})
-                            : ctx_.store.begin_resume(p, offset, {.sha256 = false}));
+      [this, result, p = *path, mode, offset, options] {
+        result->emplace(mode == StoreMode::append ? ctx_.store.begin_append(p, options)
+                                                  : ctx_.store.begin_resume(p, offset, options));
       },
       [this, result, p = *path] {
         paused_ = false;

@@ -18,8 +18,8 @@ struct HttpSession::MultipartUpload final : MultipartSink {
     std::unique_ptr<store::Upload> upload;
   };
 
-  MultipartUpload(store::Store& s, store::ObjectPath dir, size_t most)
-      : store(s), collection(std::move(dir)), max_parts(most) {}
+  MultipartUpload(store::Store& s, store::ObjectPath dir, size_t most, bool announced)
+      : store(s), collection(std::move(dir)), max_parts(most), length_announced(announced) {}
 
   MultipartStatus on_part_begin(const PartHeaders& headers) override {
     current = nullptr;
@@ -32,7 +32,7 @@ struct HttpSession::MultipartUpload final : MultipartSink {
                     "more than " + std::to_string(max_parts) + " file parts in one request");
     auto path = collection.child(name.value());
     if (!path) return refuse(status_for(path.status().code()), path.status().message());
-    auto upload = store.begin_upload(*path, {.sha256 = true});
+    auto upload = store.begin_upload(*path, {.sha256 = true, .length_announced = length_announced});
     if (!upload) return refuse(status_for(upload.status().code()), upload.status().message());
     staged.push_back({std::move(path).value(), std::move(upload).value()});
     current = staged.back().upload.get();
@@ -58,6 +58,7 @@ struct HttpSession::MultipartUpload final : MultipartSink {
   store::Store& store;
   store::ObjectPath collection;
   size_t max_parts;
+  bool length_announced;  // the request's length; a part's own is never announced
   std::vector<Staged> staged;
   store::Upload* current = nullptr;  // null while a part is being skipped
   status failure = status::bad_request;
@@ -75,7 +76,8 @@ void HttpSession::handle_post() {
   auto boundary = extract_boundary(request()[field::content_type]);
   if (!boundary) return send_error(status::unsupported_media_type, boundary.error().message());
 
-  multipart_ = std::make_shared<MultipartUpload>(ctx_.store, *path, ctx_.limits.max_parts);
+  multipart_ = std::make_shared<MultipartUpload>(ctx_.store, *path, ctx_.limits.max_parts,
+                                                 !request().chunked());
   multipart_->parser.emplace(boundary.value(), *multipart_);
 
   auto fail = [this](const MultipartStatus& st) {

@@ -41,7 +41,8 @@ void HttpSession::handle_put() {
 
   // The store's hash costs CPU that a PUT does not report; the client can check the
   // bytes with a GET.
-  auto upload = ctx_.store.begin_upload(*path, {.sha256 = false});
+  auto upload =
+      ctx_.store.begin_upload(*path, {.sha256 = false, .length_announced = !request().chunked()});
   if (!upload) return send_error(status_for(upload.status().code()), upload.status().message());
   upload_ = std::move(upload).value();
 

@@ -264,7 +264,7 @@ std::optional<store::ObjectPath> HttpSession::request_path() {
     send_error(status::bad_request, "bad percent-encoding (or an encoded NUL) in the target");
     return std::nullopt;
   }
-  auto path = store::ObjectPath::parse(*decoded);
+  auto path = ctx_.store.parse_path(*decoded);
   if (!path) {
     send_error(status_for(path.status().code()), path.status().message());
     return std::nullopt;

@@ -249,6 +249,8 @@ boost::beast::http::status status_for(store::Errc code) {
       return status::insufficient_storage;
     case store::Errc::invalid_argument:
       return status::bad_request;
+    case store::Errc::length_required:
+      return status::length_required;
     case store::Errc::bad_state:
       return status::internal_server_error;
     case store::Errc::io_error:

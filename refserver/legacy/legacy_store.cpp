@@ -1,17 +1,20 @@
+// The LegacyStore: which profile's defect each store call gets, the download
+// defects (spool-download, load-whole), and the profile list. The upload defects are in
+// legacy_uploads.cpp, escape-root's paths in legacy_escape.cpp.
 #include "refserver/legacy/legacy_store.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <mutex>
 #include <vector>
+
+#include "refserver/legacy/legacy_internal.hpp"
 
 namespace streamcheck::legacy {
 namespace {
 
-using store::CommitInfo;
+using store::Errc;
 using store::Object;
 using store::ObjectPath;
 using store::Result;
@@ -20,137 +23,6 @@ using store::Upload;
 using store::UploadOptions;
 
 constexpr size_t kCopyBuffer = 256 * 1024;
-
-// leak-tempfile's descriptors: never closed, as in the seed, until the process ends.
-std::mutex leaked_mutex;
-std::vector<int> leaked_fds;
-
-void release_temp(int fd, bool leak) {
-  if (fd < 0) return;
-  if (!leak) {
-    ::close(fd);
-    return;
-  }
-  std::lock_guard lock(leaked_mutex);
-  leaked_fds.push_back(fd);
-}
-
-// An unlinked temp file, as Python's TemporaryFile makes.
-Result<int> make_temp(const std::string& dir) {
-  std::string name = dir + "/refserver-legacy-XXXXXX";
-  int fd = ::mkostemp(name.data(), O_CLOEXEC);
-  if (fd < 0) return Status::from_errno(errno, "mkostemp", name);
-  ::unlink(name.c_str());
-  return fd;
-}
-
-Status write_all(int fd, std::span<const std::byte> data, const char* what) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::from_errno(errno, "write", what);
-    data = data.subspan(static_cast<size_t>(n));
-  }
-  return Status::ok();
-}
-
-// Copies all of `fd` (from its start) into `upload` through a fixed buffer.
-Status copy_into(int fd, Upload& upload) {
-  std::vector<std::byte> buffer(kCopyBuffer);
-  for (off_t offset = 0;;) {
-    ssize_t n = ::pread(fd, buffer.data(), buffer.size(), offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::from_errno(errno, "pread", "legacy spool");
-    if (n == 0) return Status::ok();
-    offset += n;
-    if (auto st = upload.write(std::span(buffer.data(), static_cast<size_t>(n))); !st) return st;
-  }
-}
-
-// buffer-upload: everything in memory until commit.
-class BufferingUpload final : public Upload {
- public:
-  explicit BufferingUpload(std::unique_ptr<Upload> inner) : inner_(std::move(inner)) {}
-  Status write(std::span<const std::byte> data) override {
-    body_.insert(body_.end(), data.begin(), data.end());
-    return Status::ok();
-  }
-  uint64_t size() const override { return inner_->size() + body_.size(); }
-  Result<CommitInfo> commit() override {
-    if (auto st = inner_->write(body_); !st) return st;
-    std::vector<std::byte>().swap(body_);
-    return inner_->commit();
-  }
-  void abort() override {
-    std::vector<std::byte>().swap(body_);
-    inner_->abort();
-  }
-
- private:
-  std::unique_ptr<Upload> inner_;
-  std::vector<std::byte> body_;
-};
-
-// spool-upload and leak-tempfile: a temp file first, the store at the end.
-class SpoolingUpload final : public Upload {
- public:
-  SpoolingUpload(std::unique_ptr<Upload> inner, int temp_fd, bool leak)
-      : inner_(std::move(inner)), fd_(temp_fd), leak_(leak) {}
-  ~SpoolingUpload() override { release_temp(std::exchange(fd_, -1), leak_); }
-  Status write(std::span<const std::byte> data) override {
-    spooled_ += data.size();
-    return write_all(fd_, data, "legacy spool");
-  }
-  uint64_t size() const override { return inner_->size() + spooled_; }
-  Result<CommitInfo> commit() override {
-    auto st = copy_into(fd_, *inner_);
-    release_temp(std::exchange(fd_, -1), leak_);
-    if (!st) return st;
-    return inner_->commit();
-  }
-  void abort() override {
-    release_temp(std::exchange(fd_, -1), leak_);
-    inner_->abort();
-  }
-
- private:
-  std::unique_ptr<Upload> inner_;
-  int fd_;
-  bool leak_;
-  uint64_t spooled_ = 0;
-};
-
-// no-transaction: the final name is written as the bytes come, and stays on abort.
-class InPlaceUpload final : public Upload {
- public:
-  InPlaceUpload(int fd, bool created) : fd_(fd), created_(created) {}
-  ~InPlaceUpload() override { abort(); }
-  Status write(std::span<const std::byte> data) override {
-    if (fd_ < 0) return Status(store::Errc::bad_state, "upload already ended");
-    return write_all(fd_, data, "in-place upload");
-  }
-  uint64_t size() const override {
-    struct stat st {};
-    return fd_ >= 0 && ::fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-  }
-  Result<CommitInfo> commit() override {
-    struct stat st {};
-    if (fd_ < 0 || ::fstat(fd_, &st) != 0)
-      return Status(store::Errc::bad_state, "upload already ended");
-    CommitInfo info{static_cast<uint64_t>(st.st_size), "",
-                    store::make_etag(st.st_ino, static_cast<uint64_t>(st.st_size), st.st_mtim),
-                    created_};
-    ::close(std::exchange(fd_, -1));
-    return info;
-  }
-  void abort() override {
-    if (fd_ >= 0) ::close(std::exchange(fd_, -1));  // what was written stays
-  }
-
- private:
-  int fd_;
-  bool created_;
-};
 
 // spool-download: the whole object copied to a temp file before the first byte.
 class SpooledObject final : public Object {
@@ -202,24 +74,28 @@ class LegacyStore final : public store::Store {
   size_t purged_at_open() const override { return inner_->purged_at_open(); }
   const std::filesystem::path& root() const override { return inner_->root(); }
 
+  Result<ObjectPath> parse_path(std::string_view client_path) const override {
+    auto path = inner_->parse_path(client_path);
+    if (path || !profile_.escape_root) return path;
+    if (auto beside = EscapeRoot::parse(client_path)) return *std::move(beside);
+    return path;
+  }
+
   Result<std::unique_ptr<Upload>> begin_upload(const ObjectPath& path,
                                                const UploadOptions& options) override {
-    if (profile_.no_transaction) return in_place(path, O_TRUNC, 0);
-    return wrap(inner_->begin_upload(path, options));
+    return begin(path, options, Kind::upload, 0);
   }
   Result<std::unique_ptr<Upload>> begin_append(const ObjectPath& path,
                                                const UploadOptions& options) override {
-    if (profile_.no_transaction) return in_place(path, O_APPEND, 0);
-    return wrap(inner_->begin_append(path, options));
+    return begin(path, options, Kind::append, 0);
   }
   Result<std::unique_ptr<Upload>> begin_resume(const ObjectPath& path, uint64_t offset,
                                                const UploadOptions& options) override {
-    if (profile_.no_transaction) return in_place(path, 0, offset);
-    return wrap(inner_->begin_resume(path, offset, options));
+    return begin(path, options, Kind::resume, offset);
   }
 
   Result<std::unique_ptr<Object>> open(const ObjectPath& path) const override {
-    auto object = inner_->open(path);
+    auto object = beside_root(path) ? EscapeRoot::open(inner_->root(), path) : inner_->open(path);
     if (!object || !(profile_.spool_download || profile_.load_whole)) return object;
     std::vector<std::byte> bytes;
     if (profile_.load_whole) bytes.resize(object.value()->size());
@@ -253,50 +129,71 @@ class LegacyStore final : public store::Store {
     return result;
   }
 
-  Result<store::Entry> stat(const ObjectPath& path) const override { return inner_->stat(path); }
+  Result<store::Entry> stat(const ObjectPath& path) const override {
+    if (beside_root(path)) return EscapeRoot::stat(inner_->root(), path);
+    return inner_->stat(path);
+  }
   Result<std::vector<store::Entry>> list(const ObjectPath& dir) const override {
+    if (beside_root(dir)) return reads_only(dir, "list");
     return inner_->list(dir);
   }
-  Status make_dir(const ObjectPath& path) override { return inner_->make_dir(path); }
-  Status remove(const ObjectPath& path) override { return inner_->remove(path); }
+  Status make_dir(const ObjectPath& path) override {
+    if (beside_root(path)) return reads_only(path, "make_dir");
+    return inner_->make_dir(path);
+  }
+  Status remove(const ObjectPath& path) override {
+    if (beside_root(path)) return reads_only(path, "remove");
+    return inner_->remove(path);
+  }
   Status rename(const ObjectPath& from, const ObjectPath& to) override {
+    if (beside_root(from) || beside_root(to))
+      return reads_only(beside_root(from) ? from : to, "rename");
     return inner_->rename(from, to);
   }
 
  private:
-  Result<std::unique_ptr<Upload>> wrap(Result<std::unique_ptr<Upload>> upload) const {
-    if (!upload) return upload;
-    std::unique_ptr<Upload> result = std::move(upload).value();
-    if (profile_.spool_upload || profile_.leak_tempfile) {
-      auto temp = make_temp(temp_dir_);
-      if (!temp) return temp.status();
-      result = std::make_unique<SpoolingUpload>(std::move(result), *temp, profile_.leak_tempfile);
-    }
-    if (profile_.buffer_upload) result = std::make_unique<BufferingUpload>(std::move(result));
-    return result;
+  enum class Kind { upload, append, resume };
+
+  Result<std::unique_ptr<Upload>> begin(const ObjectPath& path, const UploadOptions& options,
+                                        Kind kind, uint64_t offset) {
+    if (beside_root(path)) return reads_only(path, "begin_upload");
+    if (profile_.require_length && !options.length_announced)
+      return Status(Errc::length_required,
+                    "length required: the upload of " + path.absolute() +
+                        " did not announce its length before its body (HTTP Content-Length, "
+                        "FTP ALLO); --legacy require-length refuses it");
+    const int in_place_mode = kind == Kind::upload ? O_TRUNC : kind == Kind::append ? O_APPEND : 0;
+    auto upload =
+        profile_.no_transaction
+            ? begin_in_place(*inner_, path, in_place_mode, offset)
+            : spool_or_buffer(begin_inner(path, options, kind, offset), profile_, temp_dir_);
+    if (!upload || !profile_.flip_byte) return upload;
+    return flip_byte(std::move(upload).value());
   }
 
-  // Opens the final name itself: no staging, no rename.
-  Result<std::unique_ptr<Upload>> in_place(const ObjectPath& path, int mode, uint64_t keep) const {
-    if (path.is_root()) return Status(store::Errc::is_a_directory, "the root is a collection");
-    auto full = inner_->root() / path.relative();
-    auto existing = inner_->stat(path);
-    if (existing && existing->type == store::EntryType::directory)
-      return Status(store::Errc::is_a_directory, path.relative() + " is a collection");
-    int fd = ::open(full.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | mode, 0644);
-    if (fd < 0) {
-      auto st = Status::from_errno(errno, "open", path.relative());
-      if (st.code() == store::Errc::not_found)
-        return Status(store::Errc::parent_missing, st.message());
-      return st;
+  Result<std::unique_ptr<Upload>> begin_inner(const ObjectPath& path, const UploadOptions& options,
+                                              Kind kind, uint64_t offset) {
+    switch (kind) {
+      case Kind::upload:
+        return inner_->begin_upload(path, options);
+      case Kind::append:
+        return inner_->begin_append(path, options);
+      case Kind::resume:
+        return inner_->begin_resume(path, offset, options);
     }
-    if (mode == 0 && (::ftruncate(fd, static_cast<off_t>(keep)) != 0 ||
-                      ::lseek(fd, static_cast<off_t>(keep), SEEK_SET) < 0)) {
-      auto st = Status::from_errno(errno, "ftruncate", path.relative());
-      ::close(fd);
-      return st;
-    }
-    return std::unique_ptr<Upload>(std::make_unique<InPlaceUpload>(fd, !existing));
+    return Status(Errc::bad_state, "unknown upload kind");
+  }
+
+  // Only escape-root's parse_path makes such a path; without the profile the store
+  // gets it, and refuses it.
+  bool beside_root(const ObjectPath& path) const {
+    return profile_.escape_root && EscapeRoot::escapes(path);
+  }
+
+  static Status reads_only(const ObjectPath& path, const char* call) {
+    return Status(Errc::escapes_root, std::string(call) + "(" + path.absolute() +
+                                          "): --legacy escape-root reads beside the root, "
+                                          "never writes or lists there");
   }
 
   std::unique_ptr<store::Store> inner_;
@@ -324,6 +221,12 @@ std::optional<LegacyProfile> LegacyProfile::parse(std::string_view list) {
       p.load_whole = true;
     else if (name == "no-transaction")
       p.no_transaction = true;
+    else if (name == "flip-byte")
+      p.flip_byte = true;
+    else if (name == "require-length")
+      p.require_length = true;
+    else if (name == "escape-root")
+      p.escape_root = true;
     else if (!name.empty())
       return std::nullopt;
   }
@@ -332,7 +235,7 @@ std::optional<LegacyProfile> LegacyProfile::parse(std::string_view list) {
 
 bool LegacyProfile::any() const {
   return buffer_upload || spool_upload || leak_tempfile || spool_download || load_whole ||
-         no_transaction;
+         no_transaction || flip_byte || require_length || escape_root;
 }
 
 std::string LegacyProfile::to_string() const {
@@ -348,6 +251,9 @@ std::string LegacyProfile::to_string() const {
   add(spool_download, "spool-download");
   add(load_whole, "load-whole");
   add(no_transaction, "no-transaction");
+  add(flip_byte, "flip-byte");
+  add(require_length, "require-length");
+  add(escape_root, "escape-root");
   return out;
 }
 

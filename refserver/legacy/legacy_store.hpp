@@ -1,9 +1,10 @@
 // The seed's defects, on purpose: FOR VALIDATING HARNESSES ONLY, never for serving.
 //
 // `refserver --legacy PROFILE[,PROFILE]` wraps the store in a LegacyStore that brings
-// back what the Zope report (shared/seed/) describes, so that a harness can be shown
-// to catch each defect (a negative control). Both front ends reach the store the same
-// way, so every profile applies to HTTP and FTP alike:
+// back what the Zope report (shared/seed/) describes, and what the servers of its era
+// did beside it, so that a harness can be shown to catch each defect (a negative
+// control). Both front ends reach the store the same way, so every profile applies to
+// HTTP and FTP alike:
 //
 //   buffer-upload   the whole upload is held in memory, written at the end
 //                   (FTPServer.ContentCollector's StringIO)
@@ -20,6 +21,18 @@
 //                   defect's)
 //   no-transaction  uploads write straight into the final path: an aborted upload
 //                   leaves a partial object, and readers see a growing file
+//   flip-byte       every upload is stored with the byte at offset 65536 of what the
+//                   client sent (the first byte of its second 64 KiB block) inverted,
+//                   when it is that long; sizes stay right. A block-boundary bug, for
+//                   P5's round trips of 64 KiB + 1 bytes and more
+//   require-length  an upload whose length was not announced before its body is
+//                   refused (length_required): a chunked HTTP PUT or POST gets 411, an
+//                   FTP STOR, APPE or STOU without an ALLO n before it gets 501. The
+//                   servers that read CONTENT_LENGTH, for P7
+//   escape-root     ".." climbs one level out of the root: /../NAME over HTTP (also
+//                   percent-encoded) and ../NAME over FTP name ROOT/../NAME, a file
+//                   beside the root, and GET, HEAD, RETR and SIZE read it; writes there
+//                   are refused. The path traversal of the era's servers
 #pragma once
 
 #include <memory>
@@ -38,12 +51,16 @@ struct LegacyProfile {
   bool spool_download = false;
   bool load_whole = false;
   bool no_transaction = false;
+  bool flip_byte = false;
+  bool require_length = false;
+  bool escape_root = false;
 
   // "spool-upload,load-whole" -> the profile; nullopt names nothing known (the caller
   // prints the known names). "" is no profile.
   static std::optional<LegacyProfile> parse(std::string_view list);
   static constexpr std::string_view kNames =
-      "buffer-upload, spool-upload, leak-tempfile, spool-download, load-whole, no-transaction";
+      "buffer-upload, spool-upload, leak-tempfile, spool-download, load-whole, no-transaction, "
+      "flip-byte, require-length, escape-root";
   bool any() const;
   std::string to_string() const;
 };

@@ -14,12 +14,23 @@
 //
 // Normalization is lexical; the kernel still resolves every open beneath the root
 // (openat2 RESOLVE_BENEATH), so a symlink cannot lead outside either.
+//
+// parse(), child(), parent() and root() are the only ways to make an ObjectPath, and
+// none of them makes one above the root. The one exception is a friend,
+// legacy::EscapeRoot, which only `refserver --legacy escape-root` (a negative control)
+// reaches: it makes "../NAME", which its own wrapper opens beside the root; the store
+// refuses such a path like any other escape, as the kernel says EXDEV to
+// RESOLVE_BENEATH for it.
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "refserver/store/status.hpp"
+
+namespace streamcheck::legacy {
+struct EscapeRoot;
+}  // namespace streamcheck::legacy
 
 namespace streamcheck::store {
 
@@ -49,6 +60,7 @@ class ObjectPath {
   friend bool operator==(const ObjectPath&, const ObjectPath&) = default;
 
  private:
+  friend struct legacy::EscapeRoot;
   explicit ObjectPath(std::string rel) : rel_(std::move(rel)) {}
   std::string rel_;
 };

@@ -34,6 +34,8 @@ std::string_view errc_name(Errc code) {
       return "no_space";
     case Errc::invalid_argument:
       return "invalid_argument";
+    case Errc::length_required:
+      return "length_required";
     case Errc::bad_state:
       return "bad_state";
     case Errc::io_error:

@@ -28,6 +28,7 @@ enum class Errc {
   permission_denied,
   no_space,          // ENOSPC or EDQUOT
   invalid_argument,  // e.g. a resume offset past the end of the object
+  length_required,   // an upload whose length was not announced (only --legacy asks for it)
   bad_state,         // e.g. write() after commit() or abort()
   io_error,          // anything else the kernel reported
 };

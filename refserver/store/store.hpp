@@ -44,6 +44,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "refserver/store/object_path.hpp"
@@ -85,6 +86,11 @@ struct UploadOptions {
   // SHA-256 of the whole version, computed on the fly. It costs CPU (about 2 GB/s a
   // core with SHA-NI), so front ends that do not report it may turn it off.
   bool sha256 = true;
+  // Whether the client announced the upload's length before its body (HTTP
+  // Content-Length, or a body-less request; for a multipart POST the whole body's;
+  // FTP ALLO). This store streams either way and never looks at it: it is here so
+  // that --legacy require-length can refuse what the servers that needed a length did.
+  bool length_announced = false;
 };
 
 // One upload transaction. Not copyable; destroying it uncommitted aborts it.
@@ -143,6 +149,15 @@ class Store {
   // Staging files removed by open().
   virtual size_t purged_at_open() const = 0;
   virtual const std::filesystem::path& root() const = 0;
+
+  // A client's path (an HTTP target once percent-decoded, an FTP argument joined with
+  // the working directory) as the store addresses it. Front ends call this, never
+  // ObjectPath::parse, so that --legacy escape-root can bring back the ".." defect in
+  // its wrapper alone (refserver/legacy/legacy_store.hpp). Here it is ObjectPath::parse
+  // and nothing else: no path above the root.
+  virtual Result<ObjectPath> parse_path(std::string_view client_path) const {
+    return ObjectPath::parse(client_path);
+  }
 
   // Starts a new version of `path` (not the root). Fails with parent_missing when the
   // parent collection does not exist (never created silently), is_a_directory when

@@ -113,6 +113,18 @@ TEST(Rfc959Reply, QuotePath257DoublesEmbeddedQuotes) {
             "257 \"/a\"\"b\" created\r\n");
 }
 
+TEST(Rfc959Reply, StoreErrorsMapToRepliesStorMayGive) {
+  using store::Errc;
+  using store::Status;
+  EXPECT_EQ(reply_for(Status(Errc::not_found, "m")).code, ReplyCode::file_unavailable);
+  EXPECT_EQ(reply_for(Status(Errc::escapes_root, "m")).code, ReplyCode::file_unavailable);
+  EXPECT_EQ(reply_for(Status(Errc::invalid_path, "m")).code, ReplyCode::name_not_allowed);
+  // RFC 959 lists 501 for STOR, STOU and APPE, and neither 503 nor 504.
+  const Reply length = reply_for(Status(Errc::length_required, "length required: no ALLO"));
+  EXPECT_EQ(length.code, ReplyCode::syntax_error_args);
+  EXPECT_EQ(length.format(), "501 length_required: length required: no ALLO\r\n");
+}
+
 TEST(ReplyOr, HoldsAValueOrTheErrorReply) {
   const ReplyOr<int> good = 7;
   ASSERT_TRUE(good.ok());

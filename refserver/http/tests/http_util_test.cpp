@@ -102,6 +102,7 @@ TEST(StatusFor, MapsEveryStoreError) {
   EXPECT_EQ(status_for(store::Errc::name_too_long), status::uri_too_long);
   EXPECT_EQ(status_for(store::Errc::no_space), status::insufficient_storage);
   EXPECT_EQ(status_for(store::Errc::is_a_directory), status::method_not_allowed);
+  EXPECT_EQ(status_for(store::Errc::length_required), status::length_required);
 }
 
 TEST(BasicAuth, ParsesAndRejects) {
