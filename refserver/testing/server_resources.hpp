@@ -1,15 +1,22 @@
 // Reading a spawned server's resources from /proc in integration tests, the way the
-// harness reads any server's: peak memory over a piece of work, and a settled fd count.
+// harness reads any server's: peak memory over a piece of work, and the fd count of the
+// server at rest.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
-#include <chrono>
+#include <algorithm>
 #include <cstdint>
-#include <thread>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "bench/lib/proc.hpp"
+#include "bench/lib/tests/eventually.hpp"
 
 namespace streamcheck::testing {
 
@@ -28,17 +35,78 @@ uint64_t peak_growth_kib(pid_t pid, Work work) {
   return after->hwm_kib > before->rss_kib ? after->hwm_kib - before->rss_kib : 0;
 }
 
-// The fd count of `pid` once two readings 100 ms apart agree: a server may still be
-// closing what a vanished client left.
-inline size_t stable_fd_count(pid_t pid) {
-  size_t last = bench::proc::count_fds(pid).value_or(0);
-  for (int i = 0; i < 50; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    size_t now = bench::proc::count_fds(pid).value_or(0);
-    if (now == last) break;
-    last = now;
+// The fd targets ("socket:[INODE]") of the TCP sockets listening on `ports` in the
+// network namespace of `pid`, from /proc/PID/net/tcp and tcp6 (state 0A is LISTEN).
+inline std::set<std::string> listener_targets(pid_t pid, const std::vector<uint16_t>& ports) {
+  std::set<std::string> targets;
+  for (const char* table : {"tcp", "tcp6"}) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/net/" + table);
+    std::string line;
+    std::getline(in, line);  // the column names
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      if (!(fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+            timeout >> inode))
+        continue;
+      const auto port =
+          static_cast<uint16_t>(std::stoul(local.substr(local.rfind(':') + 1), nullptr, 16));
+      if (state == "0A" && std::find(ports.begin(), ports.end(), port) != ports.end())
+        targets.insert("socket:[" + inode + "]");
+    }
   }
-  return last;
+  return targets;
+}
+
+// Every fd of `pid` with its target, for messages.
+inline std::string fd_listing(pid_t pid) {
+  const auto fds = bench::proc::read_fds(pid);
+  if (!fds) return "(the server is gone)";
+  std::string out;
+  for (const auto& fd : *fds) out += "\n  " + std::to_string(fd.fd) + " -> " + fd.target;
+  return out;
+}
+
+// Whether `pid` holds no socket but its listeners on `ports`: no connection in any state
+// (one whose client closed or reset it stays until the server closes it too) and no FTP
+// passive listener.
+inline bool holds_only_listeners(pid_t pid, const std::vector<uint16_t>& ports) {
+  const auto fds = bench::proc::read_fds(pid);
+  if (!fds) return false;
+  const auto listeners = listener_targets(pid, ports);
+  return std::all_of(fds->begin(), fds->end(), [&](const bench::proc::FdInfo& fd) {
+    return fd.kind != bench::proc::FdKind::socket || listeners.contains(fd.target);
+  });
+}
+
+// The fd count of `pid` at rest: once it holds no socket but its listeners on `ports`.
+// A server learns that a client has gone, and closes what its session held, in its own
+// time; a count read before then would be too high.
+inline size_t idle_fd_count(pid_t pid, const std::vector<uint16_t>& ports) {
+  size_t count = 0;
+  const bool idle = bench::testing::eventually([&] {
+    if (!holds_only_listeners(pid, ports)) return false;
+    count = bench::proc::count_fds(pid).value_or(0);
+    return true;
+  });
+  if (!idle) ADD_FAILURE() << "the server never came to rest; it holds:" << fd_listing(pid);
+  return count;
+}
+
+// Whether `pid` comes to rest (see idle_fd_count) holding `count` fds.
+inline ::testing::AssertionResult rests_with_fd_count(pid_t pid, const std::vector<uint16_t>& ports,
+                                                      size_t count) {
+  std::optional<size_t> now;
+  bool idle = false;
+  if (bench::testing::eventually([&] {
+        idle = holds_only_listeners(pid, ports);
+        now = bench::proc::count_fds(pid);
+        return idle && now == count;
+      }))
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << (idle ? "at rest" : "not at rest") << " with " << now.value_or(0) << " fds, " << count
+         << " expected; it holds:" << fd_listing(pid);
 }
 
 }  // namespace streamcheck::testing

@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "bench/lib/launcher.hpp"
+#include "bench/lib/tests/eventually.hpp"
 
 #ifndef REFSERVER_BINARY
 #error "REFSERVER_BINARY must name the refserver executable"
@@ -64,6 +64,8 @@ class SpawnedRefserver {
   const bench::Url& http() const { return *process_->ready().http; }
   const bench::Url& ftp() const { return *process_->ready().ftp; }
   std::filesystem::path root() const { return dir_ / "root"; }
+  // The ports it listens on for clients.
+  std::vector<uint16_t> listening_ports() const { return {http().port, ftp().port}; }
   std::string http_base() const { return "http://" + http().authority(); }
   std::string http_base_with_user() const {
     return std::string("http://") + kUser + ":" + kPassword + "@" + http().authority();
@@ -89,14 +91,24 @@ class SpawnedRefserver {
   }
   // Waits (up to `timeout`) for the server to have removed every staging file: it learns
   // of a vanished client asynchronously.
-  bool wait_staging_empty(std::chrono::milliseconds timeout = std::chrono::seconds(5)) const {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      std::error_code ec;
-      if (std::filesystem::is_empty(root() / ".staging", ec) && !ec) return true;
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+  bool wait_staging_empty(
+      std::chrono::milliseconds timeout = bench::testing::kEventuallyTimeout) const {
+    return bench::testing::eventually(
+        [&] {
+          std::error_code ec;
+          return std::filesystem::is_empty(root() / ".staging", ec) && !ec;
+        },
+        timeout);
+  }
+  // Waits (up to `timeout`) for the server to have staged something: an upload under way.
+  bool wait_staging_used(
+      std::chrono::milliseconds timeout = bench::testing::kEventuallyTimeout) const {
+    return bench::testing::eventually(
+        [&] {
+          std::error_code ec;
+          return !std::filesystem::is_empty(root() / ".staging", ec) && !ec;
+        },
+        timeout);
   }
 
  private:

@@ -14,11 +14,13 @@
 
 #include "bench/lib/proc.hpp"
 #include "bench/lib/proc_tree.hpp"
+#include "bench/lib/tests/eventually.hpp"
 
 namespace streamcheck::bench {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 
 // Whether `pid` is still a live process (a zombie counts as gone).
 bool alive(pid_t pid) {
@@ -161,10 +163,8 @@ TEST(Launcher, LogLinesBeforeTheReadyLineAreSkipped) {
       "printf 'streamcheck-ready pid=%d ftp=ftp://h:21/\\r\\n' $$; exec sleep 60"));
   EXPECT_EQ(server->server_pid(), server->pid());
   // stderr is drained on its own and may lag the ready line on stdout a little.
-  for (int i = 0; i < 200 && !contains(server->stderr_tail(), "noise 1999"); ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_TRUE(contains(server->stderr_tail(), "noise 1999"));
+  EXPECT_TRUE(eventually([&] { return contains(server->stderr_tail(), "noise 1999"); }))
+      << server->stderr_tail();
   EXPECT_LE(server->stderr_tail().size(), 4096u);
 }
 
@@ -178,9 +178,7 @@ TEST(Launcher, KeepsDrainingSoTheServerNeverBlocks) {
       Command::shell("echo streamcheck-ready pid=$$ http=http://h:1/; head -c 8388608 /dev/zero; "
                      "head -c 8388608 /dev/zero >&2; touch " +
                      marker.string() + "; exec sleep 60"));
-  for (int i = 0; i < 1000 && !std::filesystem::exists(marker); ++i)
-    std::this_thread::sleep_for(10ms);
-  EXPECT_TRUE(std::filesystem::exists(marker));
+  EXPECT_TRUE(eventually([&] { return std::filesystem::exists(marker); }));
   std::filesystem::remove(marker);
 }
 
@@ -275,8 +273,7 @@ TEST(Launcher, ParentDeathSignalFollowsTheLaunchingThread) {
     server = ServerProcess::launch(
         Command::shell("echo streamcheck-ready pid=$$ http=http://h:1/; exec sleep 60"));
   }).join();
-  for (int i = 0; i < 500 && server->running(); ++i) std::this_thread::sleep_for(10ms);
-  EXPECT_FALSE(server->running());
+  EXPECT_TRUE(eventually([&] { return !server->running(); }));
   EXPECT_EQ(server->stop().signal, SIGTERM);
 
   // Turned off, the server outlives the thread.
@@ -286,6 +283,9 @@ TEST(Launcher, ParentDeathSignalFollowsTheLaunchingThread) {
     server = ServerProcess::launch(
         Command::shell("echo streamcheck-ready pid=$$ http=http://h:1/; exec sleep 60"), options);
   }).join();
+  // Time for a signal that must not come (the kernel would have sent it as the thread
+  // ended): its absence is no event to wait for. A slow machine can make this pass
+  // wrongly, never fail wrongly.
   std::this_thread::sleep_for(100ms);
   EXPECT_TRUE(server->running());
   EXPECT_EQ(server->stop().signal, SIGTERM);

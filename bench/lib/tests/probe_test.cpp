@@ -19,11 +19,13 @@
 #include <vector>
 
 #include "bench/lib/error.hpp"
+#include "bench/lib/tests/eventually.hpp"
 #include "bench/lib/tests/forked_child.hpp"
 
 namespace streamcheck::bench {
 namespace {
 
+using testing::eventually;
 using testing::ForkedChild;
 constexpr std::size_t MiB = 1024 * 1024;
 
@@ -91,11 +93,23 @@ TEST(Probe, SamplerSeesSixtyFourMiBWithoutTheHwm) {
   Probe probe(
       child.pid(),
       {.sampler = true, .sample_interval = std::chrono::milliseconds(2), .reset_hwm = false});
-  probe.begin();
-  ASSERT_EQ(child.ask('a'), "allocated");
-  std::this_thread::sleep_for(std::chrono::milliseconds(40));
-  ASSERT_EQ(child.ask('f'), "freed");
-  const auto m = probe.end();
+  // When the sampler thread gets to read the child is the scheduler's choice, and nothing
+  // outside the probe says it has: each try holds the 64 MiB longer, until a measurement
+  // has seen them.
+  Measurement m;
+  auto hold = std::chrono::milliseconds(40);
+  EXPECT_TRUE(eventually(
+      [&] {
+        probe.begin();
+        EXPECT_EQ(child.ask('a'), "allocated");
+        std::this_thread::sleep_for(hold);
+        EXPECT_EQ(child.ask('f'), "freed");
+        m = probe.end();
+        hold = std::min(2 * hold, std::chrono::milliseconds(2000));
+        return m.samples > 3 && m.peak_growth_kib() >= 60u * 1024;
+      },
+      testing::kEventuallyTimeout, std::chrono::milliseconds(0)))
+      << "samples " << m.samples << ", peak growth " << m.peak_growth_kib() << " KiB";
   EXPECT_FALSE(m.hwm_exact);
   EXPECT_GT(m.samples, 3u);
   EXPECT_GE(m.peak_growth_kib(), 60u * 1024);
@@ -106,6 +120,8 @@ TEST(Probe, NothingHappeningMeasuresNoGrowth) {
   ASSERT_EQ(child.read_reply(), "ready");
   Probe probe(child.pid());
   probe.begin();
+  // A while for the sampler to run in, though nothing is to happen: the checks hold for
+  // any number of samples, none included.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const auto m = probe.end();
   EXPECT_LT(m.peak_growth_kib(), 1024u);
@@ -146,6 +162,9 @@ TEST(Probe, ADescriptorClosedWithinTheGraceIsNoLeak) {
     ch.wait_command();
     const int fd = ::open("/proc/self/stat", O_RDONLY);
     ch.reply("open");
+    // The cache under test gives the descriptor back after a while, on a timer of its own
+    // as lighttpd's does: no event of the probe's to wait for. 800 ms is far inside the
+    // default 5 s grace, and far past the few 10 ms readings end() takes without one.
     std::this_thread::sleep_for(std::chrono::milliseconds(800));
     ::close(fd);
     ch.wait_command();
@@ -208,9 +227,8 @@ TEST(Probe, CoversAGrandchildForkedDuringTheMeasurement) {
 }
 
 // The probe's measurement of a child that runs `work` between begin() and end() (and
-// stays alive until after the end); `before_end` runs on the probe just before end().
-Measurement measure_child(std::function<void()> work, ProbeOptions options = {},
-                          std::function<void(Probe&)> before_end = {}) {
+// stays alive until after the end).
+Measurement measure_child(std::function<void()> work, ProbeOptions options = {}) {
   ForkedChild child([&work](ForkedChild::Channel& ch) {
     ch.reply("ready");
     ch.wait_command();
@@ -222,42 +240,57 @@ Measurement measure_child(std::function<void()> work, ProbeOptions options = {},
   Probe probe(child.pid(), options);
   probe.begin();
   EXPECT_EQ(child.ask('w'), "done");
-  if (before_end) before_end(probe);
   return probe.end();
 }
 
-// Runs `body` in a forked worker and reaps it: a session process that comes and goes.
-void in_reaped_worker(const std::function<void()>& body) {
-  const pid_t worker = ::fork();
-  if (worker == 0) {
-    body();
-    ::_exit(0);
-  }
-  ::waitpid(worker, nullptr, 0);
+// A measurement of a child that forks a worker to run `work` and reaps it: a session
+// process that comes and goes, sampled every 2 ms.
+struct ReapedWorkerRun {
+  proc::IoCounters worker_read;  // io_now() after `work`, the worker still alive
+  proc::IoCounters after_reap;   // io_now() once the worker is reaped
+  Measurement m;
+};
+ReapedWorkerRun measure_reaped_worker(std::function<void()> work) {
+  ForkedChild child([&work](ForkedChild::Channel& ch) {
+    ch.reply("ready");
+    ch.wait_command();
+    const pid_t worker = ::fork();
+    if (worker == 0) {
+      work();
+      ch.reply("worked");
+      ch.wait_command();
+      ::_exit(0);
+    }
+    ::waitpid(worker, nullptr, 0);
+    ch.reply("reaped");
+    ch.wait_command();
+  });
+  EXPECT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid(), {.sample_interval = std::chrono::milliseconds(2)});
+  probe.begin();
+  ReapedWorkerRun run;
+  EXPECT_EQ(child.ask('w'), "worked");
+  // The worker lives on until the probe has read it after its work: io_now() reads every
+  // process of the tree, as the sampler does when the scheduler lets it, so that its last
+  // reading is kept for certain rather than if the sampler happened to come by in time.
+  run.worker_read = probe.io_now();
+  EXPECT_EQ(child.ask('x'), "reaped");
+  run.after_reap = probe.io_now();
+  run.m = probe.end();
+  return run;
 }
 
 TEST(Probe, CountsTheIoOfAChildReapedMidMeasurementOnce) {
-  proc::IoCounters mid;
-  const auto m = measure_child(
-      [] {
-        in_reaped_worker([] {
-          std::this_thread::sleep_for(std::chrono::milliseconds(30));  // seen by the sampler
-          write_file(4 * MiB);
-        });
-      },
-      {.sample_interval = std::chrono::milliseconds(2)}, [&](Probe& p) { mid = p.io_now(); });
-  EXPECT_GE(m.io.wchar, 4 * MiB);
-  EXPECT_LT(m.io.wchar, 5 * MiB) << "counted twice: in the parent and as a gone child";
-  EXPECT_EQ(mid.wchar, m.io.wchar);
+  const auto run = measure_reaped_worker([] { write_file(4 * MiB); });
+  EXPECT_GE(run.worker_read.wchar, 4 * MiB);
+  EXPECT_GE(run.m.io.wchar, 4 * MiB);
+  EXPECT_LT(run.m.io.wchar, 5 * MiB) << "counted twice: in the parent and as a gone child";
+  EXPECT_EQ(run.after_reap.wchar, run.m.io.wchar);
 }
 
 TEST(Probe, MeasuresCpuTime) {
-  const auto m = measure_child([] {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(150);
-    volatile std::uint64_t x = 0;
-    while (std::chrono::steady_clock::now() < until) x = x + 1;
-  });
-  EXPECT_GE(m.cpu_ms, 50);  // 150 ms of spinning, even on a busy machine
+  const auto m = measure_child([] { burn_cpu(std::chrono::milliseconds(150)); });
+  EXPECT_GE(m.cpu_ms, 50);  // 150 ms of CPU (not of wall time: the same on a busy machine)
   EXPECT_FALSE(m.cpu_from_ticks);
 }
 
@@ -309,17 +342,10 @@ TEST(Probe, SumsTheCpuOfTwoBurningThreads) {
   EXPECT_LT(m.cpu_ms, 150);
 }
 
-// A worker that burns, is read by the sampler, exits and is reaped by its parent: its
+// A worker that burns, is read by the probe, exits and is reaped by its parent: its
 // last reading counts, once (the parent's own clock has none of it).
 TEST(Probe, KeepsTheCpuOfAChildReapedMidMeasurement) {
-  const auto m = measure_child(
-      [] {
-        in_reaped_worker([] {
-          burn_cpu(std::chrono::milliseconds(30));
-          std::this_thread::sleep_for(std::chrono::milliseconds(150));  // read by the sampler
-        });
-      },
-      {.sample_interval = std::chrono::milliseconds(2)});
+  const auto m = measure_reaped_worker([] { burn_cpu(std::chrono::milliseconds(30)); }).m;
   EXPECT_EQ(m.processes_seen, 2u);
   EXPECT_GE(m.cpu_ms, 25);
   EXPECT_LT(m.cpu_ms, 55) << "counted twice: in the parent and as a gone child";

@@ -10,11 +10,13 @@
 #include <algorithm>
 #include <string>
 
+#include "bench/lib/tests/eventually.hpp"
 #include "bench/lib/tests/forked_child.hpp"
 
 namespace streamcheck::bench::proc {
 namespace {
 
+using testing::eventually;
 using testing::ForkedChild;
 
 bool contains(const std::vector<pid_t>& v, pid_t pid) {
@@ -177,8 +179,7 @@ TEST_P(ProcTree, OrphansStayMembersUntilTheyEnd) {
     const auto st = read_stat(grandchild);
     return !st || st->zombie();
   };
-  for (int i = 0; i < 2500 && !ended(); ++i) ::usleep(2000);
-  ASSERT_TRUE(ended());
+  ASSERT_TRUE(eventually(ended));
   EXPECT_TRUE(contains(tracker.refresh(), grandchild));  // a zombie: counters are final
   const auto zombie = read_process(grandchild, {.fd_targets = true});
   ASSERT_TRUE(zombie);

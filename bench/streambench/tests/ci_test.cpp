@@ -9,11 +9,11 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <thread>
 
 #include "bench/lib/ftp_client.hpp"
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/target.hpp"
+#include "bench/lib/tests/eventually.hpp"
 #include "bench/streambench/tests/run_command.hpp"
 
 namespace streamcheck::streambench {
@@ -102,8 +102,9 @@ struct FdsRun {
   std::string err;
 };
 
-// streambench fds --save, the workload, then --against (retried for a few seconds while
-// the server closes what the aborts left: only a lasting growth counts).
+// streambench fds --save, the workload, then --against (retried while the server closes
+// what the aborts left: only a growth that lasts 10 s counts, which a leak's check pays
+// in full).
 FdsRun fds_check(const std::vector<std::string>& legacy) {
   const auto binary =
       bench::find_refserver(std::filesystem::path(STREAMBENCH_BINARY).parent_path());
@@ -120,13 +121,14 @@ FdsRun fds_check(const std::vector<std::string>& legacy) {
   if (save.status != 0) return {save.status, "fds --save: " + save.err};
   workload(*target);
   FdsRun r;
-  for (int attempt = 0; attempt < 15; ++attempt) {
-    const auto against =
-        run_command(STREAMBENCH_BINARY, {"fds", "--pid", pid, "--against", snapshot.string()});
-    r = {against.status, against.err};
-    if (r.status == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  bench::testing::eventually(
+      [&] {
+        const auto against =
+            run_command(STREAMBENCH_BINARY, {"fds", "--pid", pid, "--against", snapshot.string()});
+        r = {against.status, against.err};
+        return r.status == 0;
+      },
+      std::chrono::seconds(10), std::chrono::milliseconds(200));
   std::filesystem::remove(snapshot);
   return r;
 }

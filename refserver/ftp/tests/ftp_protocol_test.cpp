@@ -2,6 +2,7 @@
 // refserver: login, data connection setup, RFC 3659 facts, ABOR mid-transfer, and
 // hostile input (RFC 2577 address checks, over-long lines, traversal, login limits).
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <chrono>
 #include <thread>
@@ -9,6 +10,7 @@
 #include "bench/lib/ftp_control.hpp"
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/payload.hpp"
+#include "bench/lib/tests/eventually.hpp"
 #include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
@@ -16,6 +18,7 @@ namespace streamcheck {
 namespace {
 
 using bench::FtpControl;
+using bench::testing::eventually;
 using namespace std::chrono_literals;
 using Server = testing::SpawnedRefserver;
 constexpr uint64_t MiB = 1024 * 1024;
@@ -121,8 +124,10 @@ TEST_F(FtpProtocol, Rfc959AborDuringRetr) {
   auto c = logged_in();
   auto data = c->open_passive();
   EXPECT_EQ(c->command("RETR big.bin").code, 150);
-  // Read nothing: the socket buffers fill and the server is mid-transfer.
-  std::this_thread::sleep_for(100ms);
+  // The server is mid-transfer once its first bytes are here; read nothing, and 64 MiB
+  // never fit in the socket buffers, so it stays there.
+  pollfd first_bytes{data->fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&first_bytes, 1, 30'000), 1) << "no byte of the RETR came";
   // Clients send Telnet IP and Synch before ABOR (RFC 959 §4.1.3).
   c->send_raw(
       "\xff\xf4\xff\xf2"
@@ -138,8 +143,7 @@ TEST_F(FtpProtocol, Rfc959AborDuringStorKeepsOldVersion) {
   auto data = c->open_passive();
   EXPECT_EQ(c->command("STOR small.txt").code, 150);
   data->send(std::string(2 * MiB, 'x'));
-  for (int i = 0; i < 100 && std::filesystem::is_empty(server_->root() / ".staging"); ++i)
-    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(server_->wait_staging_used()) << "the STOR never reached the staging directory";
   EXPECT_EQ(c->command("ABOR").code, 426);
   EXPECT_EQ(c->read_reply().code, 226);
   EXPECT_TRUE(server_->wait_staging_empty()) << server_->staging_listing();
@@ -162,7 +166,10 @@ TEST_F(FtpProtocol, Rfc959DataConnectionResetBeforeAcceptIs426) {
   auto data = c->open_passive();
   data->send(std::string(64 * 1024, 'y'));
   data->reset();
-  std::this_thread::sleep_for(50ms);  // the reset reaches the server's side first
+  // Time for the reset to reach the server's side before STOR has it take the connection:
+  // no event says it has (the connection is gone on our side, unaccepted on the server's).
+  // Were it late, it would reset a connection the server had taken: a 426 as well.
+  std::this_thread::sleep_for(50ms);
   EXPECT_EQ(c->command("STOR small.txt").code, 150);
   const auto reply = c->read_reply();
   EXPECT_EQ(reply.code, 426) << reply.text;
@@ -235,8 +242,16 @@ TEST_F(FtpProtocol, OverMaxConnectionsIs421AtGreeting) {
   FtpControl extra("127.0.0.1", server_->ftp().port);
   EXPECT_EQ(extra.read_reply().code, 421);
   held.clear();
-  std::this_thread::sleep_for(300ms);
-  auto c = connect();  // a slot is free again
+  // A slot is free again once the server has seen the held sessions close: until then a
+  // new one still gets the 421.
+  std::unique_ptr<FtpControl> c;
+  int greeting = 0;
+  EXPECT_TRUE(eventually([&] {
+    c = std::make_unique<FtpControl>("127.0.0.1", server_->ftp().port);
+    greeting = c->read_reply().code;
+    return greeting == 220;
+  })) << "the last greeting was "
+      << greeting;
   EXPECT_TRUE(c->login(Server::kUser, Server::kPassword));
 }
 

@@ -3,9 +3,6 @@
 // and the server's memory and descriptors measured from /proc.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <thread>
-
 #include "bench/lib/ftp_client.hpp"
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/payload.hpp"
@@ -24,8 +21,9 @@ using bench::Payload;
 using bench::payload_sha256;
 using bench::PayloadKind;
 namespace proc = bench::proc;
+using testing::idle_fd_count;
 using testing::peak_growth_kib;
-using testing::stable_fd_count;
+using testing::rests_with_fd_count;
 constexpr uint64_t MiB = 1024 * 1024;
 
 std::string sha_of(const Payload& p) {
@@ -120,7 +118,7 @@ TEST(FtpResources, FdCountReturnsAfter200TransfersWith50Aborted) {
     ASSERT_TRUE(warm.stor("f.bin", {3, 2 * MiB, PayloadKind::random}).completed());
     ASSERT_TRUE(warm.retr("f.bin").completed());
   }
-  size_t before = stable_fd_count(server.pid());
+  size_t before = idle_fd_count(server.pid(), server.listening_ports());
   int aborted = 0;
   FtpClient ftp(server.ftp());
   for (int i = 0; i < 200; ++i) {
@@ -140,8 +138,7 @@ TEST(FtpResources, FdCountReturnsAfter200TransfersWith50Aborted) {
   }
   ftp.forget_connection();
   EXPECT_EQ(aborted, 50);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  EXPECT_EQ(stable_fd_count(server.pid()), before)
+  EXPECT_TRUE(rests_with_fd_count(server.pid(), server.listening_ports(), before))
       << "the server holds more descriptors after 200 transfers than before";
   auto fds = proc::read_fds(server.pid()).value();
   for (const auto& fd : fds) EXPECT_FALSE(fd.deleted) << "deleted file held open: " << fd.target;
