@@ -119,6 +119,10 @@ ReadyLine parse_ready_line(std::string_view line) {
     } else if (key == "ftp") {
       ready.ftp = parse_field_url(key, value, {"ftp", "ftps"});
       ready.ftp_text = std::string(value);
+    } else if (key == "root") {
+      if (!value.starts_with('/'))
+        fail("root= wants an absolute path, got " + quoted_excerpt(value));
+      ready.root = std::filesystem::path(value).lexically_normal();
     } else {
       ready.extra.emplace_back(std::string(key), std::string(value));
     }

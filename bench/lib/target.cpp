@@ -148,6 +148,7 @@ std::unique_ptr<Target> Target::launch(const Command& command, const LaunchOptio
   t->http = ready.http;
   t->ftp = ready.ftp;
   t->pid = ready.pid;
+  t->root = ready.root;
   t->description = command.display;
   t->name = name_for_command(command);
   t->temp_dir_ = temp_dir;

@@ -9,7 +9,7 @@
 # serve_until_stopped. See scripts/peers/nginx for the smallest example.
 #
 # Contract with the harness (bench/lib/launcher.hpp, bench/lib/ready_line.hpp): one line
-#   streamcheck-ready pid=PID http=URL | ftp=URL
+#   streamcheck-ready pid=PID http=URL | ftp=URL root=DIR
 # on stdout once the port accepts connections, PID being the server process whose tree
 # holds the sessions or workers; everything else goes to stderr. SIGTERM (or SIGINT,
 # SIGHUP) stops the server and all its descendants, removes the work directory (the root
@@ -269,9 +269,12 @@ stop_watcher() { # no `wait` here either: see stop_server
   fi
 }
 
-# Prints the ready line (the only line on stdout).
+# Prints the ready line (the only line on stdout), with the root it serves so that the
+# harness can look at the files from outside (a root with a blank cannot be given).
 ready_line() {
-  printf 'streamcheck-ready pid=%s %s\n' "$server_pid" "$1"
+  local root_field=""
+  [[ $root == *[[:space:]]* ]] || root_field=" root=$root"
+  printf 'streamcheck-ready pid=%s %s%s\n' "$server_pid" "$1" "$root_field"
 }
 
 # Waits for the server; returns only if it exits on its own: exit 1 with its log.

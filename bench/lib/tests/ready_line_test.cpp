@@ -51,11 +51,22 @@ TEST(ReadyLine, HttpOnlyOrFtpOnly) {
 }
 
 TEST(ReadyLine, UnknownFieldsAreKeptAndIgnored) {
-  const auto r = parse_ready_line("streamcheck-ready version=2 pid=5 root=/tmp/x http=http://h:1/");
+  const auto r = parse_ready_line("streamcheck-ready version=2 pid=5 color=red http=http://h:1/");
   EXPECT_EQ(r.pid, 5);
   ASSERT_EQ(r.extra.size(), 2u);
   EXPECT_EQ(r.extra[0].first, "version");
-  EXPECT_EQ(r.extra[1].second, "/tmp/x");
+  EXPECT_EQ(r.extra[1].second, "red");
+}
+
+TEST(ReadyLine, RootIsTheServedDirectoryAbsolute) {
+  const auto r = parse_ready_line("streamcheck-ready pid=5 root=/tmp/x/../y/ http=http://h:1/");
+  ASSERT_TRUE(r.root);
+  EXPECT_EQ(*r.root, std::filesystem::path("/tmp/y/"));
+  EXPECT_TRUE(r.extra.empty());
+  EXPECT_FALSE(parse_ready_line("streamcheck-ready pid=5 http=http://h:1/").root);
+  EXPECT_NE(error_of("streamcheck-ready pid=5 root=srv/x http=http://h:1/")
+                .find("root= wants an absolute path"),
+            std::string::npos);
 }
 
 TEST(ReadyLine, ToleratesLineEndsAndExtraBlanks) {
