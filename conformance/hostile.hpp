@@ -4,11 +4,15 @@
 // slowloris). Each case must get a clear error; afterwards the server still serves a
 // normal request, no object of the case exists, and the server's tree holds no more
 // descriptors than before the case.
+//
+// A case runs whenever its protocol is there: most hostile input needs nothing of the
+// suite's (a malformed request line, a traversal GET, a write without credentials, a
+// command before login). Only a case that needs an upload (`needs`, or a read of an
+// object the suite uploads) or a login (`needs_login`) skips, with the reason.
 #pragma once
 
 #include <filesystem>
 #include <functional>
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,19 +41,31 @@ struct Case {
   // (--without, OPTIONS, FEAT), the case skips with the reason instead of judging the
   // server on a method it does not offer.
   std::optional<Op> needs;
+  // FTP: the case logs in (with the URL's credentials, or anonymously without them).
+  bool needs_login = false;
 };
 
-// Where cases write: http_dir("hostile") + name, ftp_dir("hostile") + name.
+// Where cases write: http_dir("hostile") + name, ftp_dir("hostile") + name. When the suite
+// cannot write (so cannot make that directory), a name of the run's own at the top:
+// "/conformance-PID-hostile-NAME", so that the after-check still finds any object a
+// write without credentials left.
 std::string victim(const std::string& name);
 std::string ftp_victim(const std::string& name);
+// The directory of victim(), and a victim's last component there (for a multipart
+// POST's filename).
+std::string victim_dir();
+std::string victim_name(const std::string& name);
+// Why an FTP case cannot log in ("" when it can): no credentials in the URL and an
+// anonymous login refused.
+std::string why_no_ftp_login();
 
 // An HTTP case: `request` on a fresh connection must get one of `codes`.
 Case http_case(const char* suite_name, const char* name, std::optional<Op> needs,
-               std::function<std::string()> request, std::initializer_list<int> codes,
+               std::function<std::string()> request, std::vector<int> codes,
                std::string object = "");
 // An FTP case: `command` (after login unless `login` is false) must get one of `codes`.
 Case ftp_case(const char* suite_name, const char* name, std::function<std::string()> command,
-              std::initializer_list<int> codes, bool login = true, std::string object = "");
+              std::vector<int> codes, bool login = true, std::string object = "");
 
 // The white-box side of a traversal case, with the store root known (--root): the
 // places where ../../NAME from the root lands (beside the root, one level above it) that

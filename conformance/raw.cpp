@@ -2,7 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <vector>
 
 #include "bench/lib/error.hpp"
@@ -36,6 +38,98 @@ std::string codes_text(std::initializer_list<int> codes) {
   std::string out;
   for (const int c : codes) out += (out.empty() ? "" : " or ") + std::to_string(c);
   return out;
+}
+
+bool outcome_is(const std::optional<bench::RawHttpResponse>& r, std::string_view method,
+                HttpOutcome outcome) {
+  const auto allowed = allowed_statuses(method, outcome);
+  return r && allowed &&
+         std::find(allowed->codes.begin(), allowed->codes.end(), r->status) != allowed->codes.end();
+}
+
+bool check_outcome(const std::optional<bench::RawHttpResponse>& r, std::string_view method,
+                   HttpOutcome outcome, std::string_view text, Level level) {
+  const auto allowed = allowed_statuses(method, outcome);
+  if (!allowed) {
+    ADD_FAILURE() << "test bug: http_replies.cpp has no statuses for this outcome of " << method;
+    return false;
+  }
+  return check(outcome_is(r, method, outcome), {allowed->source, text, level},
+               statuses_text(allowed->codes), status_text(r));
+}
+
+std::string reply_text(const bench::FtpReply& r) {
+  return r.code ? "\"" + r.text + "\"" : std::string("no reply (closed or timed out)");
+}
+
+namespace {
+std::string list_text(const std::vector<int>& codes) {
+  std::string out;
+  for (const int c : codes) out += (out.empty() ? "" : " or ") + std::to_string(c);
+  return out;
+}
+}  // namespace
+
+bool check_reply_kind(const bench::FtpReply& r, std::string_view verb,
+                      std::initializer_list<ReplyKind> kinds, std::string_view text, Level level) {
+  const auto replies = listed_replies(verb);
+  if (!replies) {
+    ADD_FAILURE() << "test bug: ftp_replies.cpp lists no replies for " << verb;
+    return false;
+  }
+  std::vector<int> codes;
+  for (const auto kind : kinds)
+    for (const int c : listed(verb, kind)) codes.push_back(c);
+  const bool ok = std::find(codes.begin(), codes.end(), r.code) != codes.end();
+  return check(ok, {replies->source, text, level}, "reply " + list_text(codes), reply_text(r));
+}
+
+bool check_reply_among(const bench::FtpReply& r, std::string_view verb,
+                       std::initializer_list<int> codes, std::string_view text, Level level) {
+  const auto replies = listed_replies(verb);
+  if (!replies || codes.size() == 0) {
+    ADD_FAILURE() << "test bug: no codes, or ftp_replies.cpp lists no replies for " << verb;
+    return false;
+  }
+  for (const int c : codes) {
+    if (!is_listed(verb, c)) {
+      ADD_FAILURE() << "test bug: it expects " << c << " for " << verb
+                    << ", which the RFCs in ftp_replies.cpp do not list for it";
+      return false;
+    }
+  }
+  const bool ok = std::find(codes.begin(), codes.end(), r.code) != codes.end();
+  return check(ok, {replies->source, text, level}, "reply " + codes_text(codes), reply_text(r));
+}
+
+DataConnection open_data(bench::FtpControl& control) {
+  DataConnection d;
+  try {
+    d.conn = control.open_passive();
+    d.how = "EPSV";
+    return d;
+  } catch (const std::exception& e) {
+    d.how = std::string("EPSV: ") + e.what();
+  }
+  // 227 Entering Passive Mode (h1,h2,h3,h4,p1,p2): the port is p1 * 256 + p2.
+  const auto pasv = control.command("PASV");
+  const auto open = pasv.text.find('(');
+  unsigned n[6] = {};
+  if (pasv.code == 227 && open != std::string::npos &&
+      std::sscanf(pasv.text.c_str() + open, "(%u,%u,%u,%u,%u,%u)", &n[0], &n[1], &n[2], &n[3],
+                  &n[4], &n[5]) == 6) {
+    try {
+      d.conn = std::make_unique<bench::RawConnection>(
+          suite().target().ftp->host, static_cast<std::uint16_t>(n[4] * 256 + n[5]));
+      d.how = "PASV";
+      return d;
+    } catch (const std::exception& e) {
+      d.how += "; PASV answered \"" + pasv.text + "\" but the connect failed: " + e.what();
+      return d;
+    }
+  }
+  d.how += "; PASV: " + reply_text(pasv);
+  return d;
 }
 
 namespace {

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "bench/lib/raw_client.hpp"
+#include "conformance/ftp_replies.hpp"
+#include "conformance/http_replies.hpp"
 #include "conformance/suite.hpp"
 
 namespace streamcheck::conformance {
@@ -18,6 +20,39 @@ std::optional<bench::RawHttpResponse> http_exchange(const std::string& request, 
 std::string status_text(const std::optional<bench::RawHttpResponse>& r);
 bool status_in(const std::optional<bench::RawHttpResponse>& r, std::initializer_list<int> codes);
 std::string codes_text(std::initializer_list<int> codes);  // "400 or 505"
+
+// Whether `r`'s status is one RFC 9110 / RFC 4918 allow for `outcome` of `method`
+// (http_replies.hpp).
+bool outcome_is(const std::optional<bench::RawHttpResponse>& r, std::string_view method,
+                HttpOutcome outcome);
+// check() of the same, the requirement citing the table's RFC sections: a test judges
+// "the DELETE was done" by every status the RFCs give for it, not by one server's. A pair
+// the table does not have is the test's own error, and fails it as such.
+bool check_outcome(const std::optional<bench::RawHttpResponse>& r, std::string_view method,
+                   HttpOutcome outcome, std::string_view text, Level level = Level::must);
+
+// "\"226 Transfer complete.\"", or "no reply (closed or timed out)".
+std::string reply_text(const bench::FtpReply& r);
+// check() that an FTP reply to `verb` is one the RFCs list for it (ftp_replies.hpp) of one
+// of `kinds`: "RETR ends well" accepts 226 and 250. The requirement cites the listing RFC.
+bool check_reply_kind(const bench::FtpReply& r, std::string_view verb,
+                      std::initializer_list<ReplyKind> kinds, std::string_view text,
+                      Level level = Level::must);
+// check() that the reply is one of `codes`, for a test that needs one meaning among the
+// replies listed for `verb` (550: no such file). A code not listed for the verb is the
+// test's own error, and fails it as such.
+bool check_reply_among(const bench::FtpReply& r, std::string_view verb,
+                       std::initializer_list<int> codes, std::string_view text,
+                       Level level = Level::must);
+
+// A passive data connection: EPSV (RFC 2428), else PASV (RFC 959), connected to the
+// control connection's host. `conn` is null when neither worked; `how` says what each
+// answered.
+struct DataConnection {
+  std::unique_ptr<bench::RawConnection> conn;
+  std::string how;
+};
+DataConnection open_data(bench::FtpControl& control);
 
 // A known object for read-only tests: 1000 random bytes at http_dir("rfc")/known.bin
 // (HTTP) or ftp_dir("rfc")/known.bin (FTP). Made once. Returns its path and content.

@@ -36,5 +36,52 @@ TEST(FtpReplies, ExtensionsCarryTheirOwnRfc) {
   EXPECT_TRUE(listed_errors("XYZZY").empty());
 }
 
+TEST(FtpReplies, TransfersEndWith226Or250AndStartWith125Or150) {
+  for (const char* verb : {"RETR", "STOR", "APPE", "LIST", "NLST", "MLSD"}) {
+    EXPECT_EQ(listed(verb, ReplyKind::completion), (std::vector<int>{226, 250})) << verb;
+    EXPECT_TRUE(has(listed(verb, ReplyKind::preliminary), 150)) << verb;
+    EXPECT_TRUE(has(listed(verb, ReplyKind::preliminary), 125)) << verb;
+  }
+}
+
+// RFC 959 §4.1.1: CDUP's "reply codes shall be identical to the reply codes of CWD",
+// though §5.4 lists only 200 for it.
+TEST(FtpReplies, CdupMayAnswerAsCwdDoes) {
+  EXPECT_TRUE(has(listed("CDUP", ReplyKind::completion), 200));
+  EXPECT_TRUE(has(listed("CDUP", ReplyKind::completion), 250));
+}
+
+// §5.4 lists no 530 for PWD: a server may answer it before login.
+TEST(FtpReplies, PwdListsNo530AndTypeIsAnsweredWith200Or504) {
+  EXPECT_TRUE(is_listed("PWD", 257));
+  EXPECT_FALSE(is_listed("PWD", 530));
+  EXPECT_TRUE(is_listed("TYPE", 200));
+  EXPECT_TRUE(is_listed("TYPE", 504));
+}
+
+TEST(FtpReplies, Rfc3659RestartRepliesBelongToTheTransferNotToRest) {
+  for (const char* verb : {"RETR", "STOR", "APPE"}) {
+    EXPECT_TRUE(is_listed(verb, 554)) << verb;
+    EXPECT_TRUE(is_listed(verb, 555)) << verb;
+  }
+  EXPECT_EQ(listed("REST", ReplyKind::intermediate), std::vector<int>{350});
+  EXPECT_FALSE(is_listed("REST", 554));
+  EXPECT_TRUE(has(listed_errors("REST"), 501));
+}
+
+TEST(FtpReplies, FeatAndMlstAndSizeHaveTheirRfcReplies) {
+  EXPECT_EQ(listed("FEAT", ReplyKind::completion), std::vector<int>{211});
+  EXPECT_EQ(listed_errors("FEAT"), (std::vector<int>{500, 502}));
+  EXPECT_EQ(listed("MLST", ReplyKind::completion), std::vector<int>{250});
+  EXPECT_EQ(listed("SIZE", ReplyKind::completion), std::vector<int>{213});
+  EXPECT_EQ(listed("EPSV", ReplyKind::completion), (std::vector<int>{229, 200}));
+  EXPECT_EQ(listed("EPRT", ReplyKind::completion), std::vector<int>{200});
+}
+
+TEST(FtpReplies, UnknownVerbsHaveNoKindOfReply) {
+  EXPECT_TRUE(listed("XYZZY", ReplyKind::completion).empty());
+  EXPECT_FALSE(is_listed("XYZZY", 500));
+}
+
 }  // namespace
 }  // namespace streamcheck::conformance
