@@ -38,7 +38,7 @@ void check_http_after(const Case& c, bool known) {
 
 void check_ftp_after(const Case& c, bool known) {
   auto& s = suite();
-  if (!why_no_ftp_login().empty()) {
+  if (!suite().why_no_ftp_login().empty()) {
     // No login to ask with: a fresh session's greeting is what shows the server serves.
     try {
       s.ftp_raw(false);
@@ -83,7 +83,7 @@ class HostileCase : public ::testing::Test {
     }
     if (case_.needs) SKIP_UNLESS_APPLIES(*case_.needs);
     if (case_.needs_login)
-      if (const auto why = why_no_ftp_login(); !why.empty()) GTEST_SKIP() << why;
+      if (const auto why = suite().why_no_ftp_login(); !why.empty()) GTEST_SKIP() << why;
     // The known object shows that the server still serves afterwards. It is made with
     // an upload: when that does not apply, a plain request stands in for it.
     const bool known = s.why_not(http ? Op::http_put : Op::ftp_stor).empty();
@@ -147,22 +147,6 @@ std::string victim(const std::string& name) {
 }
 std::string ftp_victim(const std::string& name) {
   return suite().profile().ftp_writes() ? suite().ftp_dir("hostile") + name : own_prefix() + name;
-}
-
-std::string why_no_ftp_login() {
-  auto& s = suite();
-  if (s.profile().ftp_writes()) return "";
-  static std::optional<std::string> why;
-  if (!why) {
-    auto c = s.ftp_raw(false);
-    const auto user = c->command("USER anonymous");
-    const auto pass = user.code == 331 ? c->command("PASS conformance@") : user;
-    why = pass.code == 230 ? ""
-                           : "the case logs in, and the FTP URL has no credentials and an "
-                             "anonymous login was answered " +
-                                 reply_text(pass);
-  }
-  return *why;
 }
 
 Case http_case(const char* suite_name, const char* name, std::optional<Op> needs,

@@ -55,9 +55,6 @@ std::string ftp_victim(const std::string& name);
 // POST's filename).
 std::string victim_dir();
 std::string victim_name(const std::string& name);
-// Why an FTP case cannot log in ("" when it can): no credentials in the URL and an
-// anonymous login refused.
-std::string why_no_ftp_login();
 
 // An HTTP case: `request` on a fresh connection must get one of `codes`.
 Case http_case(const char* suite_name, const char* name, std::optional<Op> needs,

@@ -6,9 +6,6 @@
 namespace streamcheck::conformance {
 namespace {
 
-// Logged in, with the URL's credentials or anonymously, where writes are allowed.
-#define SKIP_UNLESS_FTP_LOGIN() SKIP_UNLESS_FTP_WRITES()
-
 TEST(Rfc2428Epsv, EpsvGives229WithAPort) {
   SKIP_UNLESS_FTP_LOGIN();
   auto c = suite().ftp_raw();

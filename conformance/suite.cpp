@@ -244,6 +244,21 @@ std::unique_ptr<bench::FtpControl> Suite::ftp_raw(bool login) {
   return c;
 }
 
+std::string Suite::why_no_ftp_login() {
+  if (!target_->has_ftp()) return "target has no FTP URL";
+  if (target_->ftp->has_userinfo || profile_.ftp_writes()) return "";
+  if (!why_no_ftp_login_) {
+    auto c = ftp_raw(false);
+    const auto user = c->command("USER anonymous");
+    const auto pass = user.code == 331 ? c->command("PASS conformance@") : user;
+    why_no_ftp_login_ = pass.code == 230 ? ""
+                                         : "the FTP URL has no credentials and an anonymous "
+                                           "login was answered \"" +
+                                               pass.text + "\"";
+  }
+  return *why_no_ftp_login_;
+}
+
 std::string Suite::http_auth_header() {
   const auto& u = *target_->http;
   if (!u.has_userinfo) return "";

@@ -98,6 +98,10 @@ class Suite {
   // URL and no anonymous writes.
   std::string why_no_http_writes() const { return profile_.why_no_http_writes(); }
   std::string why_no_ftp_writes() const { return profile_.why_no_ftp_writes(); }
+  // Why the suite cannot log in over FTP ("" when it can): with the URL's credentials, or
+  // else anonymously (tried once, on first use). A read-only anonymous server still has
+  // its commands tested.
+  std::string why_no_ftp_login();
 
   // Why `op` does not apply to the target, or "" when it does.
   std::string why_not(Op op);
@@ -142,6 +146,7 @@ class Suite {
   bool ftp_dir_made_ = false;
   std::set<std::string> subdirs_;
   std::uint64_t uploads_ = 0;
+  std::optional<std::string> why_no_ftp_login_;
 };
 
 inline Suite& suite() {
@@ -171,6 +176,15 @@ inline Suite& suite() {
   do {                                                           \
     if (!::streamcheck::conformance::suite().target().has_ftp()) \
       GTEST_SKIP() << "target has no FTP URL";                   \
+  } while (0)
+
+// GTEST_SKIP() unless the suite can log in over FTP (why_no_ftp_login).
+#define SKIP_UNLESS_FTP_LOGIN()                                                              \
+  do {                                                                                       \
+    SKIP_UNLESS_FTP();                                                                       \
+    if (auto why_ = ::streamcheck::conformance::suite().why_no_ftp_login(); !why_.empty()) { \
+      GTEST_SKIP() << why_;                                                                  \
+    }                                                                                        \
   } while (0)
 
 // GTEST_SKIP() unless the suite can upload over the protocol (credentials in the URL, or
