@@ -17,7 +17,7 @@ claim to be.
 
 Launcher contract (as scripts/peers/lib.sh): `--root DIR` (default: a new temp dir under
 $TMPDIR, removed at exit); once listening prints one line on stdout,
-  streamcheck-ready pid=PID http=http://127.0.0.1:PORT/
+  streamcheck-ready pid=PID http=http://127.0.0.1:PORT/ root=DIR
 logs to stderr, and exits 0 on SIGTERM, SIGINT or SIGHUP, or when its parent goes.
 """
 import argparse
@@ -78,6 +78,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     timeout = 20  # a header block or body stalled this long is cut off (slowloris); idle too
     disable_nagle_algorithm = True  # the headers go out at once, not after the first body segment
     root = ""  # the real path of the served tree, set by main()
+    no_last_modified = False  # --no-last-modified
 
     # --- what the base class does not check: it judges the request line and header syntax only
     def parse_request(self):
@@ -210,7 +211,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not stat.S_ISREG(st.st_mode):
                 raise HttpError(403, "not a regular file")
             modified = email.utils.formatdate(st.st_mtime, usegmt=True)
-            validators = [("ETag", self.etag(st)), ("Last-Modified", modified)]
+            validators = [("ETag", self.etag(st))]
+            if not self.no_last_modified:
+                validators.append(("Last-Modified", modified))
             code = self.precondition(st)
             if code:
                 return self.reply(code, "" if code == 304 else "precondition failed", validators)
@@ -377,6 +380,9 @@ def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", help="serve DIR (kept at exit) instead of a new temp dir")
+    ap.add_argument("--no-last-modified", action="store_true",
+                    help="send no Last-Modified (RFC 9110 §8.8.2.1: an origin server SHOULD): "
+                         "for showing that a SHOULD not met is a warning, not a failure")
     args = ap.parse_args()
     if args.root and not os.path.isdir(args.root):
         ap.error("--root %s: not a directory" % args.root)
@@ -389,6 +395,7 @@ def main():
     root = args.root or tempfile.mkdtemp(prefix="streamcheck-plain-http.")
     try:
         Handler.root = os.path.realpath(root)
+        Handler.no_last_modified = args.no_last_modified
         server = Server(("127.0.0.1", 0), Handler)
 
         parent = os.getppid()
@@ -400,7 +407,8 @@ def main():
 
         threading.Thread(target=watch, daemon=True).start()
         port = server.server_address[1]
-        print(f"streamcheck-ready pid={os.getpid()} http=http://127.0.0.1:{port}/", flush=True)
+        print(f"streamcheck-ready pid={os.getpid()} http=http://127.0.0.1:{port}/ "
+              f"root={Handler.root}", flush=True)
         print("plain_http_server: serving %s" % Handler.root, file=sys.stderr, flush=True)
         with server:
             server.serve_forever()
