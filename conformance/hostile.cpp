@@ -89,6 +89,7 @@ class HostileCase : public ::testing::Test {
     const bool known = s.why_not(http ? Op::http_put : Op::ftp_stor).empty();
     if (known && http) http_known();
     if (known && !http) ftp_known();
+    s.one_more_connection(http);
     const auto before = s.settled_fds();
     case_.run();
     if (http) {
@@ -96,6 +97,7 @@ class HostileCase : public ::testing::Test {
     } else {
       check_ftp_after(case_, known);
     }
+    s.one_more_connection(http);
     const auto after = s.settled_fds(before.count);
     check(after.count <= before.count && after.deleted.empty(), kAfter,
           "the tree's fd count back to " + std::to_string(before.count) + ", none on deleted files",

@@ -46,26 +46,6 @@ std::string ftp_abort(Op op, const Plan& plan, std::uint64_t at) {
   return "";
 }
 
-// One short, complete exchange on a new connection (FTP: greeting and QUIT; HTTP: HEAD /
-// with Connection: close) before each count. A server may release what it kept of its
-// last session only when it accepts the next one (proftpd's master holds the ended
-// session's pipe until then): that is one session's remains, not a leak, and it is the
-// same before and after.
-void one_more_connection(Op op) {
-  try {
-    if (is_http(op)) {
-      auto c = suite().http_raw();
-      c->send("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-      c->read_http_response();
-    } else {
-      auto c = suite().ftp_raw(false);
-      c->command("QUIT");
-    }
-  } catch (const std::exception&) {
-    // The count that follows judges the server; a refused extra connection is not a leak.
-  }
-}
-
 void fd_leaks(Op op) {
   SKIP_UNLESS_RUNNABLE(op);  // downloads read an object the suite uploads first
   std::mt19937_64 rng(suite().config.seed * 7919 + static_cast<std::uint64_t>(op));
@@ -78,7 +58,7 @@ void fd_leaks(Op op) {
     const auto t = warm.run(plan);
     ASSERT_EQ(warm.verify(plan, t), "");
   }
-  one_more_connection(op);
+  suite().one_more_connection(is_http(op));
   const auto before = suite().settled_fds();
   std::string failures;
   int aborted = 0;
@@ -106,7 +86,7 @@ void fd_leaks(Op op) {
     }
   }  // the client's connections close here
   EXPECT_EQ(failures, "") << op_id(op) << ": transfers failed before their end or abort";
-  one_more_connection(op);
+  suite().one_more_connection(is_http(op));
   const auto after = suite().settled_fds(before.count);
   std::string deleted;
   for (const auto& d : after.deleted) deleted += "\n    " + d;
