@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -21,6 +22,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 
@@ -37,6 +39,7 @@ class Listener {
            size_t max_connections)
       : ioc_(ioc),
         acceptor_(boost::asio::make_strand(ioc)),
+        retry_(acceptor_.get_executor()),
         context_(context),
         max_connections_(max_connections) {
     acceptor_.open(at.protocol());
@@ -59,6 +62,7 @@ class Listener {
     boost::asio::post(acceptor_.get_executor(), [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
+      retry_.cancel();
     });
     std::lock_guard lock(sessions_mutex_);
     for (auto& weak : sessions_)
@@ -77,9 +81,24 @@ class Listener {
   void on_accept(boost::system::error_code ec, tcp::socket socket) {
     if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
-      // EMFILE and the like: say so and keep accepting.
-      spdlog::warn("{}: accept failed: {}", Session::kProtocol, ec.message());
-    } else if (active_->load() >= max_connections_) {
+      // EMFILE and the like leave the connection in the backlog, so an accept at once
+      // would fail at once, in a loop that takes a core and floods the log: wait for
+      // sessions to end and free descriptors, and say so once per run of failures.
+      if (failed_accepts_++ == 0)
+        spdlog::warn("{}: accept failed with {} connections open: {}; retrying every {} ms",
+                     Session::kProtocol, active_->load(), ec.message(), kRetry.count());
+      retry_.expires_after(kRetry);
+      retry_.async_wait([this](boost::system::error_code wait_ec) {
+        if (!wait_ec) do_accept();
+      });
+      return;
+    }
+    if (failed_accepts_ > 0) {
+      spdlog::info("{}: accepting again after {} failed accepts", Session::kProtocol,
+                   failed_accepts_);
+      failed_accepts_ = 0;
+    }
+    if (active_->load() >= max_connections_) {
       refuse(std::move(socket));
     } else {
       auto session = std::make_shared<Session>(std::move(socket), context_, active_);
@@ -106,8 +125,12 @@ class Listener {
                              });
   }
 
+  static constexpr std::chrono::milliseconds kRetry{100};
+
   boost::asio::io_context& ioc_;
   tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_;  // after a failed accept; on the acceptor's strand
+  size_t failed_accepts_ = 0;        // in a row
   Context& context_;
   size_t max_connections_;
   std::shared_ptr<std::atomic<size_t>> active_ = std::make_shared<std::atomic<size_t>>(0);

@@ -1,13 +1,16 @@
 // refserver: the reference streaming file server. Parses the command line, opens the
 // store, starts the front ends, prints the ready line, and stops cleanly on SIGTERM.
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -36,7 +39,7 @@ struct Options {
   uint64_t buffer = 256 * 1024;
   std::string fsync = "always";
   std::vector<std::string> users;
-  size_t max_connections = 256;
+  size_t max_connections = 2048;
   uint64_t max_upload = 0;
   double header_timeout = 10;
   double idle_timeout = 60;
@@ -48,7 +51,43 @@ std::chrono::milliseconds seconds_to_ms(double s) {
   return std::chrono::milliseconds(static_cast<long long>(s * 1000));
 }
 
+// Descriptors a session may hold at once: HTTP its socket and an object or staging file;
+// FTP its control socket, a passive listener, the data socket and a file. Plus the
+// process's own (listeners, the store's directories, epoll, the logs).
+constexpr rlim_t kFdsPerHttpSession = 2;
+constexpr rlim_t kFdsPerFtpSession = 4;
+constexpr rlim_t kFdsOfTheProcess = 64;
+
+// The soft limit is often 1024 (kept low for programs that still use select(2)) under a
+// far higher hard one; at 1024 a few hundred FTP sessions would already meet EMFILE.
+// Asio uses epoll, so the hard limit is ours to take.
+void raise_fd_limit(size_t max_connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("getrlimit(RLIMIT_NOFILE): {}", std::strerror(errno));
+    return;
+  }
+  const rlim_t was = limit.rlim_cur;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      spdlog::warn("setrlimit(RLIMIT_NOFILE, {}): {}", limit.rlim_max, std::strerror(errno));
+      limit.rlim_cur = was;
+    }
+  }
+  spdlog::info("open files: soft limit {} (was {}), hard limit {}", limit.rlim_cur, was,
+               limit.rlim_max);
+  const rlim_t need = max_connections * (kFdsPerHttpSession + kFdsPerFtpSession) + kFdsOfTheProcess;
+  if (limit.rlim_cur < need)
+    spdlog::warn(
+        "open files: limit {} is below the {} that --max-connections {} may need (HTTP and FTP "
+        "each); connections beyond it fail with EMFILE. Raise the hard limit (ulimit -Hn, "
+        "LimitNOFILE=) or lower --max-connections",
+        limit.rlim_cur, need, max_connections);
+}
+
 int run(const Options& opt) {
+  raise_fd_limit(opt.max_connections);
   std::error_code fs_ec;
   std::filesystem::create_directories(opt.root, fs_ec);
   if (fs_ec) {
@@ -210,7 +249,8 @@ int main(int argc, char** argv) {
                  "NAME:PASSWORD that may write (repeatable). With none, one is generated and "
                  "printed on stderr");
   app.add_option("--max-connections", opt.max_connections,
-                 "Open connections at most, per protocol; more get HTTP 503 or FTP 421")
+                 "Open connections at most, per protocol (HTTP connections; FTP control "
+                 "connections, each with its data connection); more get HTTP 503 or FTP 421")
       ->check(CLI::Range(size_t{1}, size_t{100000}));
   app.add_option("--max-upload", opt.max_upload,
                  "Largest upload body in bytes (e.g. 10GiB); 0 = no limit; more gets 413")

@@ -132,7 +132,7 @@ void DataChannel::send_file(std::unique_ptr<store::Object> object, uint64_t offs
   offset_ = static_cast<off_t>(offset);
   remaining_ = object_->size() - offset;
   ascii_ = ascii;
-  open([this] { ascii_ ? do_send_ascii() : do_sendfile(); });
+  open([this] { ascii_ || object_->fd() < 0 ? do_send_buffered() : do_sendfile(); });
 }
 
 void DataChannel::do_sendfile() {
@@ -162,26 +162,28 @@ void DataChannel::do_sendfile() {
   }
 }
 
-void DataChannel::do_send_ascii() {
+void DataChannel::do_send_buffered() {
   if (!busy()) return;
   if (remaining_ == 0) return finish({TransferEnd::Kind::complete, ""});
-  // Read into the back half, convert into the whole buffer: LF -> CRLF at most doubles.
+  // ASCII reads into the back half and converts into the whole buffer: LF -> CRLF at
+  // most doubles.
   auto half = params_.buffer.size() / 2;
-  auto in = params_.buffer.subspan(half, std::min<uint64_t>(half, remaining_));
+  auto in = ascii_ ? params_.buffer.subspan(half, std::min<uint64_t>(half, remaining_))
+                   : params_.buffer.first(std::min<uint64_t>(params_.buffer.size(), remaining_));
   auto n = object_->read_at(static_cast<uint64_t>(offset_), in);
   if (!n || *n == 0) return finish({TransferEnd::Kind::store_error, "read failed", n.status()});
   offset_ += static_cast<off_t>(*n);
   remaining_ -= *n;
-  auto converted = to_ascii_.convert(in.first(*n), params_.buffer);
+  auto out = ascii_ ? to_ascii_.convert(in.first(*n), params_.buffer).produced : *n;
   asio::async_write(
-      socket_, asio::buffer(params_.buffer.data(), converted.produced),
+      socket_, asio::buffer(params_.buffer.data(), out),
       [self = shared_from_this()](error_code ec, size_t written) {
         if (!self->busy()) return;
         if (ec)
           return self->finish({TransferEnd::Kind::aborted, "data connection: " + ec.message()});
         self->bytes_ += written;
         self->params_.on_progress();
-        self->do_send_ascii();
+        self->do_send_buffered();
       });
 }
 

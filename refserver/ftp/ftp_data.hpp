@@ -75,7 +75,8 @@ class DataChannel : public std::enable_shared_from_this<DataChannel> {
     std::function<void()> on_progress;
     Done done;
   };
-  // RETR: the object from `offset`; by sendfile in binary, converted in ASCII.
+  // RETR: the object from `offset`; by sendfile in binary, converted in ASCII, through
+  // the buffer when the object has no fd.
   void send_file(std::unique_ptr<store::Object> object, uint64_t offset, bool ascii, Params p);
   // STOR/APPE/STOU: into `upload` until the client closes the data connection. The
   // upload is handed back through `received` (on complete only) for the session to
@@ -95,7 +96,7 @@ class DataChannel : public std::enable_shared_from_this<DataChannel> {
   void on_accepted(error_code ec, std::function<void()> then);
   void finish(TransferEnd end);
   void do_sendfile();
-  void do_send_ascii();
+  void do_send_buffered();  // TYPE A, or an object with no fd (--legacy read-ahead)
   void do_send_text();
   void do_receive();
   void on_received(error_code ec, size_t n);

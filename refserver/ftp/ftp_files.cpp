@@ -72,8 +72,20 @@ void FtpSession::on_rnto(std::string_view arg) {
   if (!from || !may_write()) return;
   auto to = resolve(arg);
   if (!to) return;
-  if (auto st = ctx_.store.rename(*from, *to); !st) return send(reply_for(st));
-  send(R::file_action_ok, "Renamed to " + to->absolute() + ".");
+  // The store's rename MAY BLOCK LONG (a busy disk): it runs off the network thread,
+  // and the session takes no command until it is done.
+  pause();
+  auto status = std::make_shared<store::Status>();
+  run_blocking(
+      [&store = ctx_.store, status, from = *from, to = *to] { *status = store.rename(from, to); },
+      [this, status, to = *to] {
+        paused_ = false;
+        if (!*status)
+          send(reply_for(*status));
+        else
+          send(R::file_action_ok, "Renamed to " + to.absolute() + ".");
+        process_input();
+      });
 }
 
 void FtpSession::on_size(std::string_view arg) {

@@ -1,6 +1,8 @@
 // GET and HEAD: conditional requests, a single Range, collection listings, and the
-// body by sendfile(2) from the object's fd, never read ahead of what the socket takes.
+// body by sendfile(2) from the object's fd, never read ahead of what the socket takes
+// (through the body buffer for an object with no fd: --legacy read-ahead).
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "refserver/http/http_session.hpp"
@@ -110,6 +112,7 @@ void HttpSession::send_object_header(std::unique_ptr<store::Object> object, bool
   beast_http::async_write_header(socket_, *file_serializer_,
                                  [self = shared_from_this()](error_code ec, size_t) {
                                    if (ec) return self->close();
+                                   if (self->object_->fd() < 0) return self->do_send_buffered();
                                    self->do_sendfile();
                                  });
 }
@@ -135,6 +138,29 @@ void HttpSession::do_sendfile() {
     case SendfileState::done:
       break;
   }
+  end_download();
+}
+
+void HttpSession::do_send_buffered() {
+  if (file_remaining_ == 0) return end_download();
+  if (!body_buffer_) body_buffer_.reset(new std::byte[ctx_.limits.buffer_bytes]);
+  const auto want =
+      static_cast<size_t>(std::min<uint64_t>(file_remaining_, ctx_.limits.buffer_bytes));
+  auto n = object_->read_at(static_cast<uint64_t>(file_offset_), {body_buffer_.get(), want});
+  // The header is out: a short body is all the client can be told.
+  if (!n || *n == 0) return close();
+  file_offset_ += static_cast<off_t>(*n);
+  file_remaining_ -= *n;
+  arm(ctx_.limits.idle_timeout);
+  asio::async_write(socket_, asio::buffer(body_buffer_.get(), *n),
+                    [self = shared_from_this()](error_code ec, size_t written) {
+                      if (ec || self->closed_) return self->close();
+                      self->body_bytes_ += written;
+                      self->do_send_buffered();
+                    });
+}
+
+void HttpSession::end_download() {
   object_.reset();
   file_serializer_.reset();
   file_header_.reset();

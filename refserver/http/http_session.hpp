@@ -6,7 +6,8 @@
 // Memory is fixed per connection: Beast's read buffer (header block) plus one body
 // buffer of HttpLimits::buffer_bytes, reused for every request. Bodies stream through
 // it into the store (uploads) and responses stream from the store's fd by sendfile(2)
-// (downloads), so nothing grows with the payload.
+// (downloads; through the body buffer when the store gives no fd), so nothing grows with
+// the payload.
 //
 // Timeouts: one watchdog per session checks a deadline that each phase sets (header
 // timeout while a request header arrives, idle timeout on every bit of body
@@ -87,6 +88,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void send_object_header(std::unique_ptr<store::Object> object, bool head);
   void do_sendfile();
   void on_writable(error_code ec);
+  void do_send_buffered();  // an object with no fd: read_at into the body buffer, write
+  void end_download();
 
   // --- uploads and the WebDAV subset (http_put.cpp, http_post.cpp, http_dav.cpp)
   void handle_put();

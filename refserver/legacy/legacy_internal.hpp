@@ -38,6 +38,10 @@ store::Result<std::unique_ptr<store::Upload>> begin_in_place(const store::Store&
                                                              const store::ObjectPath& path,
                                                              int open_mode, uint64_t keep);
 
+// read-ahead: `object`'s bytes come through read_at only (fd() is -1), from a queue a
+// reader thread fills from it with no bound while the caller drains it.
+std::unique_ptr<store::Object> read_ahead(std::unique_ptr<store::Object> object);
+
 // escape-root: the one maker of an ObjectPath above the root (its friend), and the
 // reads of such a path. A path it makes is "../REST": the store itself refuses it
 // (openat2 RESOLVE_BENEATH says EXDEV), so only the legacy wrapper can serve it.

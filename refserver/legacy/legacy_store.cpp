@@ -1,6 +1,7 @@
 // The LegacyStore: which profile's defect each store call gets, the download
 // defects (spool-download, load-whole), and the profile list. The upload defects are in
-// legacy_uploads.cpp, escape-root's paths in legacy_escape.cpp.
+// legacy_uploads.cpp, read-ahead's queue in legacy_read_ahead.cpp, escape-root's paths in
+// legacy_escape.cpp.
 #include "refserver/legacy/legacy_store.hpp"
 
 #include <fcntl.h>
@@ -94,39 +95,11 @@ class LegacyStore final : public store::Store {
     return begin(path, options, Kind::resume, offset);
   }
 
+  // read-ahead outermost: its queue is filled from whatever the other profiles serve.
   Result<std::unique_ptr<Object>> open(const ObjectPath& path) const override {
-    auto object = beside_root(path) ? EscapeRoot::open(inner_->root(), path) : inner_->open(path);
-    if (!object || !(profile_.spool_download || profile_.load_whole)) return object;
-    std::vector<std::byte> bytes;
-    if (profile_.load_whole) bytes.resize(object.value()->size());
-    int fd = -1;
-    if (profile_.spool_download) {
-      auto temp = make_temp(temp_dir_);
-      if (!temp) return temp.status();
-      fd = *temp;
-    }
-    std::vector<std::byte> buffer(kCopyBuffer);
-    for (uint64_t offset = 0;;) {
-      auto chunk = profile_.load_whole ? std::span(bytes).subspan(offset) : std::span(buffer);
-      auto n = object.value()->read_at(offset, chunk.first(std::min(chunk.size(), kCopyBuffer)));
-      if (!n) {
-        if (fd >= 0) ::close(fd);
-        return n.status();
-      }
-      if (*n == 0) break;
-      if (fd >= 0) {
-        if (auto st = write_all(fd, chunk.first(*n), "legacy spool"); !st) {
-          ::close(fd);
-          return st;
-        }
-      }
-      offset += *n;
-    }
-    std::unique_ptr<Object> result = std::move(object).value();
-    if (fd >= 0) result = std::make_unique<SpooledObject>(std::move(result), fd);
-    if (profile_.load_whole)
-      result = std::make_unique<LoadedObject>(std::move(result), std::move(bytes));
-    return result;
+    auto object = open_spooled_or_loaded(path);
+    if (!object || !profile_.read_ahead) return object;
+    return read_ahead(std::move(object).value());
   }
 
   Result<store::Entry> stat(const ObjectPath& path) const override {
@@ -169,6 +142,41 @@ class LegacyStore final : public store::Store {
             : spool_or_buffer(begin_inner(path, options, kind, offset), profile_, temp_dir_);
     if (!upload || !profile_.flip_byte) return upload;
     return flip_byte(std::move(upload).value());
+  }
+
+  Result<std::unique_ptr<Object>> open_spooled_or_loaded(const ObjectPath& path) const {
+    auto object = beside_root(path) ? EscapeRoot::open(inner_->root(), path) : inner_->open(path);
+    if (!object || !(profile_.spool_download || profile_.load_whole)) return object;
+    std::vector<std::byte> bytes;
+    if (profile_.load_whole) bytes.resize(object.value()->size());
+    int fd = -1;
+    if (profile_.spool_download) {
+      auto temp = make_temp(temp_dir_);
+      if (!temp) return temp.status();
+      fd = *temp;
+    }
+    std::vector<std::byte> buffer(kCopyBuffer);
+    for (uint64_t offset = 0;;) {
+      auto chunk = profile_.load_whole ? std::span(bytes).subspan(offset) : std::span(buffer);
+      auto n = object.value()->read_at(offset, chunk.first(std::min(chunk.size(), kCopyBuffer)));
+      if (!n) {
+        if (fd >= 0) ::close(fd);
+        return n.status();
+      }
+      if (*n == 0) break;
+      if (fd >= 0) {
+        if (auto st = write_all(fd, chunk.first(*n), "legacy spool"); !st) {
+          ::close(fd);
+          return st;
+        }
+      }
+      offset += *n;
+    }
+    std::unique_ptr<Object> result = std::move(object).value();
+    if (fd >= 0) result = std::make_unique<SpooledObject>(std::move(result), fd);
+    if (profile_.load_whole)
+      result = std::make_unique<LoadedObject>(std::move(result), std::move(bytes));
+    return result;
   }
 
   Result<std::unique_ptr<Upload>> begin_inner(const ObjectPath& path, const UploadOptions& options,
@@ -219,6 +227,8 @@ std::optional<LegacyProfile> LegacyProfile::parse(std::string_view list) {
       p.spool_download = true;
     else if (name == "load-whole")
       p.load_whole = true;
+    else if (name == "read-ahead")
+      p.read_ahead = true;
     else if (name == "no-transaction")
       p.no_transaction = true;
     else if (name == "flip-byte")
@@ -235,7 +245,7 @@ std::optional<LegacyProfile> LegacyProfile::parse(std::string_view list) {
 
 bool LegacyProfile::any() const {
   return buffer_upload || spool_upload || leak_tempfile || spool_download || load_whole ||
-         no_transaction || flip_byte || require_length || escape_root;
+         read_ahead || no_transaction || flip_byte || require_length || escape_root;
 }
 
 std::string LegacyProfile::to_string() const {
@@ -250,6 +260,7 @@ std::string LegacyProfile::to_string() const {
   add(leak_tempfile, "leak-tempfile");
   add(spool_download, "spool-download");
   add(load_whole, "load-whole");
+  add(read_ahead, "read-ahead");
   add(no_transaction, "no-transaction");
   add(flip_byte, "flip-byte");
   add(require_length, "require-length");

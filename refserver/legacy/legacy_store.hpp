@@ -19,6 +19,13 @@
 //                   out by sendfile from the object, which changes nothing the
 //                   harness can see: memory and reads before the first byte are the
 //                   defect's)
+//   read-ahead      a download is read into a queue in memory by a thread of its own,
+//                   as fast as the disk gives it and with no bound, while the socket
+//                   drains the queue (no sendfile: the bytes go out from the queue).
+//                   Memory stays flat for a fast client and grows by up to the rest
+//                   of the object for a slow or stalled one, until the response ends:
+//                   Node.js streams that ignore write()'s return, lighttpd's
+//                   server.stream-response-body = 0. For P1 under load
 //   no-transaction  uploads write straight into the final path: an aborted upload
 //                   leaves a partial object, and readers see a growing file
 //   flip-byte       every upload is stored with the byte at offset 65536 of what the
@@ -50,6 +57,7 @@ struct LegacyProfile {
   bool leak_tempfile = false;
   bool spool_download = false;
   bool load_whole = false;
+  bool read_ahead = false;
   bool no_transaction = false;
   bool flip_byte = false;
   bool require_length = false;
@@ -59,8 +67,8 @@ struct LegacyProfile {
   // prints the known names). "" is no profile.
   static std::optional<LegacyProfile> parse(std::string_view list);
   static constexpr std::string_view kNames =
-      "buffer-upload, spool-upload, leak-tempfile, spool-download, load-whole, no-transaction, "
-      "flip-byte, require-length, escape-root";
+      "buffer-upload, spool-upload, leak-tempfile, spool-download, load-whole, read-ahead, "
+      "no-transaction, flip-byte, require-length, escape-root";
   bool any() const;
   std::string to_string() const;
 };

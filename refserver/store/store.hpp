@@ -124,7 +124,8 @@ class Object {
   Object(const Object&) = delete;
   Object& operator=(const Object&) = delete;
 
-  // The open fd, for sendfile(2); owned by the Object.
+  // The open fd, for sendfile(2); owned by the Object. -1 when the bytes come through
+  // read_at only (--legacy read-ahead): front ends then send them from their buffer.
   virtual int fd() const = 0;
   virtual uint64_t size() const = 0;
   virtual timespec mtime() const = 0;

@@ -7,7 +7,9 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -17,6 +19,7 @@
 
 #include "bench/lib/proc.hpp"
 #include "bench/lib/tests/eventually.hpp"
+#include "bench/lib/transfer.hpp"
 
 namespace streamcheck::testing {
 
@@ -33,6 +36,62 @@ uint64_t peak_growth_kib(pid_t pid, Work work) {
     return 0;
   }
   return after->hwm_kib > before->rss_kib ? after->hwm_kib - before->rss_kib : 0;
+}
+
+// Peak RSS growth (KiB) of `pid` over `before_kib` while a client holds still (say,
+// inside a download's first-byte callback): sampled until it reaches `enough_kib` or
+// `patience` has passed, so a server that reads ahead is seen however busy the machine,
+// and one that does not costs exactly `patience`.
+inline uint64_t growth_while_stalled(pid_t pid, uint64_t before_kib, uint64_t enough_kib,
+                                     std::chrono::milliseconds patience) {
+  uint64_t peak = 0;
+  bench::testing::eventually(
+      [&] {
+        const auto now = bench::proc::read_memory(pid);
+        if (now && now->rss_kib > before_kib) peak = std::max(peak, now->rss_kib - before_kib);
+        return peak >= enough_kib;
+      },
+      patience);
+  return peak;
+}
+
+// Peak RSS growth (KiB) of `pid` while `download(options)` runs a download whose client
+// stops reading at its first byte, until the growth reaches `enough_kib` or `patience`
+// has passed, then reads the rest.
+template <class Download>
+uint64_t growth_with_stalled_reader(pid_t pid, uint64_t enough_kib,
+                                    std::chrono::milliseconds patience, Download download) {
+  const auto before = bench::proc::read_memory(pid);
+  if (!before) {
+    ADD_FAILURE() << "server gone";
+    return 0;
+  }
+  uint64_t growth = 0;
+  bench::TransferOptions stall;
+  stall.on_first_byte = [&] {
+    growth = growth_while_stalled(pid, before->rss_kib, enough_kib, patience);
+  };
+  download(stall);
+  return growth;
+}
+
+// Whether a stalled download's RSS growth is what it must be (printed with `what`): at
+// least `at_least_kib` for a server that reads ahead of its client, under `under_kib` for
+// one with backpressure.
+inline ::testing::AssertionResult stalled_growth_is(bool reads_ahead, uint64_t growth_kib,
+                                                    uint64_t at_least_kib, uint64_t under_kib,
+                                                    const std::string& what) {
+  std::printf("%s, %s: server RSS growth %llu KiB\n", what.c_str(),
+              reads_ahead ? "reading ahead" : "with backpressure",
+              static_cast<unsigned long long>(growth_kib));
+  if (reads_ahead && growth_kib < at_least_kib)
+    return ::testing::AssertionFailure()
+           << what << ": grew by " << growth_kib << " KiB, not the " << at_least_kib
+           << " KiB at least that reading ahead queues";
+  if (!reads_ahead && growth_kib >= under_kib)
+    return ::testing::AssertionFailure()
+           << what << ": grew by " << growth_kib << " KiB, " << under_kib << " KiB or more";
+  return ::testing::AssertionSuccess();
 }
 
 // The fd targets ("socket:[INODE]") of the TCP sockets listening on `ports` in the

@@ -2,7 +2,10 @@
 // announced length it hands the store for the next STOR, APPE or STOU, and "../NAME" is
 // resolved through the store's parse_path. So a refserver with those profiles on must
 // answer 501 to a STOR or APPE with no ALLO before it, and RETR and SIZE ../NAME must
-// read the file beside the root; what the profiles leave alone still works.
+// read the file beside the root; what the profiles leave alone still works. And
+// read-ahead: RETR of an object with no fd goes through the session's buffer from the
+// queue, so a client that stops reading leaves the object in the server's memory, and
+// the bytes stay exact, from a REST offset too.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
@@ -10,7 +13,11 @@
 #include <fstream>
 #include <string>
 
+#include "bench/lib/ftp_client.hpp"
 #include "bench/lib/ftp_control.hpp"
+#include "bench/lib/payload.hpp"
+#include "refserver/testing/payload_hash.hpp"
+#include "refserver/testing/server_resources.hpp"
 #include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
@@ -106,6 +113,31 @@ TEST_F(FtpLegacy, EscapeRootClimbsOneLevelOnlyAndNeverWrites) {
   std::ifstream in(server_->root().parent_path() / "beside.txt");
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), kBeside);
   EXPECT_FALSE(std::filesystem::exists(server_->root().parent_path() / "made-beside"));
+}
+
+TEST(FtpLegacyReadAhead, AStalledRetrGrowsTheServerByTheObjectOnlyWithTheProfile) {
+  constexpr uint64_t MiB = 1024 * 1024;
+  const bench::Payload p{42, 64 * MiB, bench::PayloadKind::random};
+  const auto sha = bench::payload_sha256(p.seed, p.size, p.kind);
+  for (bool legacy : {true, false}) {
+    Server server(legacy ? std::vector<std::string>{"--legacy", "read-ahead"}
+                         : std::vector<std::string>{});
+    bench::FtpClient c(server.ftp());
+    ASSERT_TRUE(c.stor("big.bin", p).completed());
+    bench::Transfer retr;
+    const uint64_t growth = testing::growth_with_stalled_reader(
+        server.pid(), 48 * 1024, legacy ? 10s : 1s,
+        [&](const bench::TransferOptions& stall) { retr = c.retr("big.bin", stall); });
+    EXPECT_TRUE(retr.completed()) << retr.curl_error;
+    EXPECT_EQ(retr.sha256, sha);
+    EXPECT_TRUE(
+        testing::stalled_growth_is(legacy, growth, 32 * 1024, 8 * 1024, "stalled 64 MiB RETR"));
+    const uint64_t offset = 40 * MiB + 7;
+    auto rest = c.rest_retr("big.bin", offset);
+    EXPECT_TRUE(rest.completed()) << rest.curl_error;
+    EXPECT_EQ(rest.body_bytes, p.size - offset);
+    EXPECT_EQ(rest.sha256, testing::sha256_of_range(p, offset, p.size));
+  }
 }
 
 }  // namespace

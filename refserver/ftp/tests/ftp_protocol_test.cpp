@@ -188,6 +188,28 @@ TEST_F(FtpProtocol, Rfc959CommandsPipelinedBehindATransferWaitForIt) {
   EXPECT_EQ(c->read_reply().code, 213);         // MDTM
 }
 
+// RNTO runs the store's rename off the network thread: the commands pipelined behind it
+// wait for its reply, and see the object under its new name.
+TEST_F(FtpProtocol, Rfc959RenamePipelinedCommandsWaitForIt) {
+  auto c = logged_in();
+  auto data = c->open_passive();
+  ASSERT_EQ(c->command("STOR rename-a.txt").code, 150);
+  data->send("renamed bytes");
+  data.reset();
+  ASSERT_EQ(c->read_reply().code, 226);
+  c->send_raw(
+      "RNFR rename-a.txt\r\nRNTO rename-b.txt\r\nSIZE rename-b.txt\r\nSIZE rename-a.txt\r\n");
+  EXPECT_EQ(c->read_reply().code, 350);
+  EXPECT_EQ(c->read_reply().code, 250);
+  EXPECT_EQ(c->read_reply().text, "213 13");  // after the rename's reply, with its result
+  EXPECT_EQ(c->read_reply().code, 550);
+  c->send_raw("RNFR rename-b.txt\r\nRNTO no-such-dir/x.txt\r\nSIZE rename-b.txt\r\n");
+  EXPECT_EQ(c->read_reply().code, 350);
+  EXPECT_EQ(c->read_reply().code / 100, 5) << "a rename the store refuses";
+  EXPECT_EQ(c->read_reply().text, "213 13");
+  EXPECT_EQ(c->command("DELE rename-b.txt").code, 250);
+}
+
 TEST_F(FtpProtocol, Rfc2577PassiveConnectionFromAnotherAddressIsRefused) {
   auto c = logged_in();
   auto stolen = c->open_passive("127.0.0.2");

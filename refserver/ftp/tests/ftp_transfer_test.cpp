@@ -7,7 +7,7 @@
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/payload.hpp"
 #include "bench/lib/proc.hpp"
-#include "bench/lib/sha256.hpp"
+#include "refserver/testing/payload_hash.hpp"
 #include "refserver/testing/server_resources.hpp"
 #include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
@@ -28,15 +28,6 @@ constexpr uint64_t MiB = 1024 * 1024;
 
 std::string sha_of(const Payload& p) {
   return payload_sha256(p.seed, p.size, p.kind);
-}
-
-// SHA-256 of bytes [first, last] of a payload.
-std::string sha_of_range(const Payload& p, uint64_t first, uint64_t end) {
-  bench::PayloadStream s(p.seed, end, p.kind, first);
-  bench::Sha256 hash;
-  std::vector<std::byte> buf(1 << 20);
-  while (size_t n = s.fill(buf)) hash.update(std::span<const std::byte>(buf.data(), n));
-  return hash.final_hex();
 }
 
 class FtpTransfer : public testing::SharedRefserverSuite<FtpTransfer> {
@@ -67,7 +58,7 @@ TEST_F(FtpTransfer, AppeInTwoPartsAndRestRetrOfTheTail) {
   auto tail = ftp.rest_retr("two-parts.bin", 7 * MiB + 3);
   ASSERT_TRUE(tail.completed()) << tail.curl_error;
   EXPECT_EQ(tail.body_bytes, whole.size - (7 * MiB + 3));
-  EXPECT_EQ(tail.sha256, sha_of_range(whole, 7 * MiB + 3, whole.size));
+  EXPECT_EQ(tail.sha256, testing::sha256_of_range(whole, 7 * MiB + 3, whole.size));
 }
 
 TEST_F(FtpTransfer, StorByFtpGetByHttpAndPutByHttpRetrByFtp) {

@@ -2,7 +2,9 @@
 // decide in the store wrapper from what the front end hands it (whether the length was
 // announced, the path parse_path made of the target), so a refserver with them on must
 // refuse a chunked PUT or POST with 411 and serve /../NAME from beside the root, and
-// still take what the profiles leave alone.
+// still take what the profiles leave alone. And in read-ahead: an object with no fd is
+// sent from the queue, so a client that stops reading leaves the object in the server's
+// memory, and the bytes stay exact.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -11,7 +13,10 @@
 #include <string>
 
 #include "bench/lib/http_client.hpp"
+#include "bench/lib/payload.hpp"
 #include "bench/lib/raw_client.hpp"
+#include "refserver/testing/payload_hash.hpp"
+#include "refserver/testing/server_resources.hpp"
 #include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
@@ -112,6 +117,34 @@ TEST_F(HttpLegacy, EscapeRootClimbsOneLevelOnlyAndNeverWrites) {
   EXPECT_EQ(del->status, 403);
   std::ifstream in(server_->root().parent_path() / "beside.txt");
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), kBeside);
+}
+
+// A GET of 64 MiB whose client stops reading after the first byte: with read-ahead the
+// server's RSS grows by most of the object (less what the socket buffers hold), without
+// it stays flat; the whole body and a Range arrive exact either way.
+TEST(HttpLegacyReadAhead, AStalledGetGrowsTheServerByTheObjectOnlyWithTheProfile) {
+  constexpr uint64_t MiB = 1024 * 1024;
+  const bench::Payload p{41, 64 * MiB, bench::PayloadKind::random};
+  const auto sha = bench::payload_sha256(p.seed, p.size, p.kind);
+  for (bool legacy : {true, false}) {
+    testing::SpawnedRefserver server(legacy ? std::vector<std::string>{"--legacy", "read-ahead"}
+                                            : std::vector<std::string>{});
+    bench::HttpClient c(server.http());
+    ASSERT_EQ(c.put("/big.bin", p).status, 201);
+    bench::Transfer get;
+    const uint64_t growth = testing::growth_with_stalled_reader(
+        server.pid(), 48 * 1024, legacy ? 10s : 1s,
+        [&](const bench::TransferOptions& stall) { get = c.get("/big.bin", stall); });
+    EXPECT_EQ(get.status, 200) << get.curl_error;
+    EXPECT_EQ(get.sha256, sha);
+    EXPECT_TRUE(
+        testing::stalled_growth_is(legacy, growth, 32 * 1024, 8 * 1024, "stalled 64 MiB GET"));
+    auto range = c.get_range("/big.bin", p.size - 3 * MiB - 5, p.size - 1);
+    EXPECT_EQ(range.status, 206);
+    EXPECT_EQ(range.body_bytes, 3 * MiB + 5);
+    EXPECT_EQ(range.sha256, testing::sha256_of_range(p, p.size - 3 * MiB - 5, p.size));
+    EXPECT_EQ(c.head("/big.bin").header("Content-Length"), std::to_string(p.size));
+  }
 }
 
 }  // namespace
