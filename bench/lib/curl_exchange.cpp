@@ -318,7 +318,8 @@ Transfer finish(Exchange& x, CURLcode code, Clock::time_point end) {
 
 CURLcode perform(Exchange& x) {
   if (!x.multi) return curl_easy_perform(x.curl);
-  // The owner's multi keeps the control connection (and its login) between transfers.
+  // The owner's multi, polled briefly (kPollMs); the control connection (and its login)
+  // stays in the owner's share between transfers.
   if (CURLMcode mc = curl_multi_add_handle(x.multi, x.curl); mc != CURLM_OK)
     throw Error(std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc));
   CURLcode result = CURLE_RECV_ERROR;
@@ -336,6 +337,18 @@ CURLcode perform(Exchange& x) {
     if (msg->msg == CURLMSG_DONE && msg->easy_handle == x.curl) result = msg->data.result;
   curl_multi_remove_handle(x.multi, x.curl);
   return result;
+}
+
+ConnectionShare::ConnectionShare(CURL* curl) : share_(curl_share_init()) {
+  if (!share_ || curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+      curl_easy_setopt(curl, CURLOPT_SHARE, share_) != CURLE_OK) {
+    curl_share_cleanup(share_);
+    throw Error("curl: cannot keep a client's connections in a share");
+  }
+}
+
+ConnectionShare::~ConnectionShare() {
+  curl_share_cleanup(share_);
 }
 
 }  // namespace detail

@@ -111,4 +111,22 @@ Transfer finish(Exchange& x, CURLcode code, Clock::time_point end);
 // Runs the exchange's transfer to its end: on x.multi when set, else curl_easy_perform.
 CURLcode perform(Exchange& x);
 
+// A client's connections, kept in a share of their own (CURL_LOCK_DATA_CONNECT) rather
+// than in whichever multi handle ran the last transfer: a handle added to another multi
+// handle (a batch of run_concurrently()) otherwise opens a new connection there and leaves
+// its own idle, so a batch of N held 2N connections, and the session opened before the
+// measurement was not the one measured. Made with the handle and set on it once
+// (curl_easy_reset keeps it); freed after the handle (curl_share_cleanup refuses a share
+// in use), which closes the connection.
+class ConnectionShare {
+ public:
+  explicit ConnectionShare(CURL* curl);  // throws Error
+  ~ConnectionShare();
+  ConnectionShare(const ConnectionShare&) = delete;
+  ConnectionShare& operator=(const ConnectionShare&) = delete;
+
+ private:
+  CURLSH* share_;
+};
+
 }  // namespace streamcheck::bench::detail

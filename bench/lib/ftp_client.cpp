@@ -12,23 +12,24 @@ namespace streamcheck::bench {
 using detail::Exchange;
 using detail::Protocol;
 
-FtpClient::FtpClient(const Url& base)
-    : base_(base), curl_(curl_easy_init()), multi_(curl_multi_init()) {
+FtpClient::FtpClient(const Url& base) : base_(base) {
   if (base_.scheme != "ftp") throw Error("FtpClient needs an ftp:// URL, not " + base.redacted());
-  if (!curl_ || !multi_) throw Error("curl_easy_init or curl_multi_init failed");
+  forget_connection();
 }
 
 FtpClient::~FtpClient() {
-  curl_multi_cleanup(static_cast<CURLM*>(multi_));  // closes the control connection
-  curl_easy_cleanup(curl_);
+  curl_multi_cleanup(static_cast<CURLM*>(multi_));
+  curl_easy_cleanup(curl_);  // before the share, which then closes the control connection
 }
 
 void FtpClient::forget_connection() {
   curl_multi_cleanup(static_cast<CURLM*>(multi_));
   curl_easy_cleanup(curl_);
+  connections_.reset();
   curl_ = curl_easy_init();
   multi_ = curl_multi_init();
   if (!curl_ || !multi_) throw Error("curl_easy_init or curl_multi_init failed");
+  connections_ = std::make_unique<detail::ConnectionShare>(curl_);
 }
 
 std::string FtpClient::url_for(std::string_view path) const {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,10 @@
 typedef void CURL;
 
 namespace streamcheck::bench {
+
+namespace detail {
+class ConnectionShare;  // curl_exchange.hpp
+}
 
 class FtpClient {
  public:
@@ -74,7 +79,10 @@ class FtpClient {
 
   Url base_;
   CURL* curl_ = nullptr;
-  void* multi_ = nullptr;  // CURLM*: its connection cache holds the control connection
+  void* multi_ = nullptr;  // CURLM*: runs its transfers (see perform() in curl_exchange.cpp)
+  // Keeps the control connection whichever multi handle runs the transfer (its own, or a
+  // batch's in run_concurrently), so the login is not redone.
+  std::unique_ptr<detail::ConnectionShare> connections_;
 };
 
 }  // namespace streamcheck::bench

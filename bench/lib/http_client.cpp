@@ -12,18 +12,20 @@ namespace streamcheck::bench {
 using detail::Exchange;
 using detail::Protocol;
 
-HttpClient::HttpClient(const Url& base) : base_(base), curl_(curl_easy_init()) {
-  if (!curl_) throw Error("curl_easy_init failed");
+HttpClient::HttpClient(const Url& base) : base_(base) {
+  forget_connection();
 }
 
 HttpClient::~HttpClient() {
-  curl_easy_cleanup(curl_);
+  curl_easy_cleanup(curl_);  // before the share it uses
 }
 
 void HttpClient::forget_connection() {
   curl_easy_cleanup(curl_);
+  connections_.reset();
   curl_ = curl_easy_init();
   if (!curl_) throw Error("curl_easy_init failed");
+  connections_ = std::make_unique<detail::ConnectionShare>(curl_);
 }
 
 std::string HttpClient::url_for(std::string_view path) const {

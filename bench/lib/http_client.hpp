@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,10 @@
 typedef void CURL;
 
 namespace streamcheck::bench {
+
+namespace detail {
+class ConnectionShare;  // curl_exchange.hpp
+}
 
 class HttpClient {
  public:
@@ -70,6 +75,8 @@ class HttpClient {
  private:
   Url base_;
   CURL* curl_ = nullptr;
+  // Keeps the connection whichever multi handle runs the transfer (run_concurrently too).
+  std::unique_ptr<detail::ConnectionShare> connections_;
   // The socket this handle opened last: its keep-alive connection, which later
   // exchanges reuse without curl naming it to them (a curl_socket_t).
   int socket_ = -1;

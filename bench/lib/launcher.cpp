@@ -16,6 +16,7 @@
 #include "bench/lib/boost_process.hpp"
 
 #include "bench/lib/child_output.hpp"
+#include "bench/lib/fd_limit.hpp"
 #include "bench/lib/proc_tree.hpp"
 
 namespace streamcheck::bench {
@@ -32,8 +33,10 @@ constexpr std::chrono::milliseconds kTreeTick{200};
 // In the child between fork and exec: only async-signal-safe calls. Gives the server a
 // process group of its own, the parent-death signal, a clean start (no signals blocked
 // or ignored because the harness had them so, no fd of the harness's: they would count
-// against the server's descriptors and keep pipes open) and the working directory asked
-// for. A failure is reported to Boost (which then fails the launch) and ends the child.
+// against the server's descriptors and keep pipes open, and the descriptor limit the
+// harness started with, not the one it raised for itself: fd_limit.hpp) and the working
+// directory asked for. A failure is reported to Boost (which then fails the launch) and ends the
+// child.
 template <class Executor>
 void prepare_child(Executor& exec, const char* working_dir, int death_signal, pid_t harness) {
   const auto fail = [&](const char* what) {
@@ -46,6 +49,7 @@ void prepare_child(Executor& exec, const char* working_dir, int death_signal, pi
     if (::getppid() != harness) ::_exit(127);  // the harness is already gone
   }
   reset_signals_in_child();
+  restore_fd_limit_in_child();
   if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
     for (int fd = 3; fd < 65536; ++fd) {
       const int flags = ::fcntl(fd, F_GETFD);

@@ -78,6 +78,13 @@ std::vector<pid_t> Probe::pids() {
   return tracker_.refresh();
 }
 
+std::uint64_t Probe::rss_now_kib() {
+  std::lock_guard lock(mu_);
+  std::uint64_t rss = 0;
+  for (const pid_t pid : tracker_.refresh()) rss += read_statm_rss_kib(pid).value_or(0);
+  return rss;
+}
+
 proc::TreeReading Probe::read_locked(bool fd_targets) {
   const auto& pids = tracker_.refresh();
   return proc::read_tree(pids, {.memory = true,
@@ -103,6 +110,7 @@ void Probe::begin() {
   }
   rss_before_ = reading.rss_kib;
   rss_peak_ = rss_before_;
+  fds_peak_ = reading.fd_count;
   samples_ = 0;
   sampler_cpu_at_begin_ns_ = sampler_cpu_ns();
   started_ = Clock::now();
@@ -149,31 +157,51 @@ Probe::Totals Probe::totals_locked(bool at_begin) {
   return t;
 }
 
+void Probe::count_fds_locked(bool may_list) {
+  std::size_t fds = 0;
+  for (const pid_t pid : tracker_.pids()) {
+    if (const auto n = proc::count_fds_by_stat(pid)) {
+      fds += *n;
+    } else if (may_list) {
+      fds += proc::count_fds(pid).value_or(0);
+    } else {
+      return;  // a partial sum is no peak
+    }
+  }
+  fds_peak_ = std::max(fds_peak_, fds);
+}
+
 void Probe::sample_locked(bool counters) {
   ++samples_;
   std::uint64_t rss = 0;
   for (const pid_t pid : tracker_.refresh()) rss += read_statm_rss_kib(pid).value_or(0);
   rss_peak_ = std::max(rss_peak_, rss);
+  count_fds_locked(counters);
   if (counters) (void)totals_locked();
 }
 
 void Probe::sampler_loop() {
   std::unique_lock lock(mu_);
   std::uint64_t tick = 0;
+  std::uint64_t quiet = 0;
   while (!stopping_) {
     if (!measuring_) {
       cv_.wait(lock, [this] { return stopping_ || measuring_; });
       continue;
     }
-    // One process whose VmHWM was reset: its peak is exact without the sampler, which
-    // then only has to notice forks, and can do so at a tenth of the rate (its own CPU
-    // during 1 GiB GETs: 1.4% of a core at 5 ms, 0.4% at 50 ms).
-    const bool one_process = hwm_reset_ok_ && tracker_.pids().size() == 1;
-    cv_.wait_for(lock, one_process ? 10 * options_.sample_interval : options_.sample_interval,
-                 [this] { return stopping_ || !measuring_; });
+    cv_.wait_for(lock, options_.sample_interval, [this] { return stopping_ || !measuring_; });
     if (stopping_ || !measuring_) continue;
     // After the wait, not before: begin() has just read everything.
     try {
+      // One process whose VmHWM was reset: its peak is exact without the sampler, which
+      // then only has to notice forks, and can do so at a tenth of the rate (its own CPU
+      // during 1 GiB GETs: 1.4% of a core at 5 ms, 0.4% at 50 ms). Descriptors have no
+      // high-water mark: they are still counted at every tick, by one stat().
+      const bool one_process = hwm_reset_ok_ && tracker_.pids().size() == 1;
+      if (one_process && ++quiet % 10 != 0) {
+        count_fds_locked(false);
+        continue;
+      }
       sample_locked(tick++ % 4 == 0);
     } catch (const Error&) {
       // A reading that fails here fails again, loudly, in end().
@@ -204,6 +232,7 @@ Measurement Probe::end() {
     const auto r = read_locked(false);
     const std::pair now{r.fd_count, r.rss_kib};
     rss_peak_ = std::max(rss_peak_, r.rss_kib);
+    fds_peak_ = std::max(fds_peak_, r.fd_count);
     if (last && *last == now) break;
     last = now;
     if (Clock::now() > deadline) break;
@@ -235,6 +264,7 @@ Measurement Probe::end() {
   m.cpu_from_ticks = totals.cpu_from_ticks;
   m.fds_before = fds_before_.size();
   m.fds_after = reading.fd_count;
+  m.fds_peak = std::max(fds_peak_, reading.fd_count);
   for (const auto& p : reading.processes) {
     for (const auto& f : p.fds) {
       TreeFd tf{p.stat.pid, f};

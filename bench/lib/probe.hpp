@@ -23,7 +23,10 @@
 //     that lives and dies between two samples (every few ms; io and CPU are read
 //     every 4th) escapes unless its parent is in the tree;
 //   - descriptors with targets at begin() and end(): the count, those new at the end,
-//     and those on unlinked files (`(deleted)`).
+//     and those on unlinked files (`(deleted)`); and the most the tree held at once,
+//     counted at every tick of the sampler by one stat() per process
+//     (proc::count_fds_by_stat; where the kernel gives no count that way, by reading the
+//     directory on every 4th sample).
 // end() lets the server settle first: it polls until the tree's fd count and RSS are
 // the same on two readings in a row (up to ProbeOptions::settle_timeout), and while
 // the tree holds more descriptors than at begin(), until it does not (up to
@@ -88,6 +91,7 @@ struct Measurement {
   bool cpu_from_ticks = false;  // some process's CPU time was read in 10 ms ticks only
   std::size_t fds_before = 0;
   std::size_t fds_after = 0;
+  std::size_t fds_peak = 0;         // the most at once: at begin(), a sample or end()
   std::vector<TreeFd> new_fds;      // open at end() and not at begin() (pid, fd, target)
   std::vector<TreeFd> deleted_fds;  // open at end() on unlinked files
   std::uint64_t samples = 0;        // sampler ticks during the measurement
@@ -121,6 +125,9 @@ class Probe {
   pid_t root() const { return root_; }
   // The tree's members now (refreshes it).
   std::vector<pid_t> pids();
+  // The tree's summed VmRSS now (statm), in or outside a measurement: e.g. before the
+  // sessions of a load run are opened, to count what they cost too.
+  std::uint64_t rss_now_kib();
 
  private:
   struct Seen {  // a process seen during the measurement, by (pid, start time)
@@ -139,6 +146,9 @@ class Probe {
   void sampler_loop();
   std::uint64_t sampler_cpu_ns();  // the sampler thread's CPU-time clock (0: no sampler)
   void sample_locked(bool counters);
+  // Counts the tree's descriptors (as last refreshed) into the peak; the directory is read
+  // only when `may_list` and the kernel gives no count by stat().
+  void count_fds_locked(bool may_list);
   // io and CPU now, with the gone processes' part; `at_begin` takes the CPU baseline.
   Totals totals_locked(bool at_begin = false);
   proc::TreeReading read_locked(bool fd_targets);
@@ -154,6 +164,7 @@ class Probe {
   Totals base_;
   std::uint64_t rss_before_ = 0;
   std::uint64_t rss_peak_ = 0;
+  std::size_t fds_peak_ = 0;
   std::uint64_t samples_ = 0;
   std::uint64_t sampler_cpu_at_begin_ns_ = 0;
   std::uint64_t searches_at_begin_ = 0;

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -291,6 +292,12 @@ std::optional<std::size_t> count_fds(pid_t pid) {
   std::size_t count = 0;
   if (!for_each_fd(pid, [&](DIR*, const char*) { ++count; })) return std::nullopt;
   return count;
+}
+
+std::optional<std::size_t> count_fds_by_stat(pid_t pid) {
+  struct stat st {};
+  if (::stat(proc_path(pid, "fd").c_str(), &st) != 0 || st.st_size <= 0) return std::nullopt;
+  return static_cast<std::size_t>(st.st_size);
 }
 
 HwmReset reset_hwm(pid_t pid) {

@@ -119,6 +119,10 @@ std::optional<std::uint64_t> read_clock_ns(clockid_t clock);
 std::optional<std::vector<FdInfo>> read_fds(pid_t pid);
 // The number of open fds (one directory read, no readlink).
 std::optional<std::size_t> count_fds(pid_t pid);
+// The same from a single stat() of /proc/PID/fd, whose size Linux gives as the number of
+// open fds since 6.2: cheap enough to sample every few ms however many fds there are.
+// std::nullopt when the kernel gives no count (size 0) or the process is gone.
+std::optional<std::size_t> count_fds_by_stat(pid_t pid);
 
 enum class HwmReset {
   done,           // VmHWM now equals VmRSS

@@ -126,8 +126,11 @@ Transfer run(PreparedTransfer transfer);
 
 // Runs the transfers at once through one curl multi handle, on this thread, and returns
 // their results in the same order. Each must come from a different client (throws Error
-// otherwise, before anything runs). Their start times are the same instant, so each
-// Transfer's seconds and ttfb_seconds count from the start of the whole batch.
+// otherwise, before anything runs) and runs on its client's connection: the one kept
+// alive from its last request, else a new one. Their start times are the same instant,
+// the batch's, so each Transfer's seconds and ttfb_seconds count from when it was meant to
+// start, and a transfer that waited behind the others counts its wait (no coordinated
+// omission).
 std::vector<Transfer> run_concurrently(std::vector<PreparedTransfer> transfers);
 
 }  // namespace streamcheck::bench

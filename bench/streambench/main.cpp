@@ -6,16 +6,19 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "bench/lib/cpu_pin.hpp"
 #include "bench/lib/error.hpp"
+#include "bench/lib/fd_limit.hpp"
 #include "bench/lib/interrupt.hpp"
 #include "bench/lib/size_parse.hpp"
 #include "bench/lib/target.hpp"
@@ -32,20 +35,38 @@ namespace bench = streamcheck::bench;
 
 namespace {
 
-constexpr const char* kCounters = R"(Counters (one row per benchmark, named TARGET/PROTO/OP/SIZE):
-  bytes_per_second     payload bytes moved per second of transfer (Google Benchmark's)
-  ttfb_us              downloads: request start to the first body byte (us);
-                       uploads: request start to the first body byte sent
+constexpr const char* kCounters =
+    R"(Counters (one row per benchmark, named TARGET/PROTO/OP/SIZE, then /cN at --concurrency N:
+in a sweep always, else when N > 1). Each repetition of a benchmark runs batches of N
+transfers at once, each on its own connection, opened before the batch; every time counts
+from the batch's start, when each transfer was meant to start, so a transfer that waited
+behind the others counts its wait. Percentiles come from a histogram of every transfer
+of the row (within 0.4%), merged, never averaged.
+  bytes_per_second     aggregate: payload bytes of all the transfers / the time from each
+                       batch's start to the end of its last transfer (Google Benchmark's)
+  ttfb_us              the mean of: downloads, start to the first body byte received;
+                       uploads, start to the first body byte sent (us)
+  ttfb_p50_us, ttfb_p90_us, ttfb_p99_us, ttfb_max_us
+                       its percentiles over every transfer of the row
+  transfer_mbps_p50, transfer_mbps_min
+                       per transfer: its payload bytes / its time from start to end, in
+                       MB/s (10^6 bytes per second): median and slowest
   first_byte_read_kib  downloads: KiB the server had read (rchar, which counts read() and
                        sendfile(), when each call returns) when the client got its
                        first byte, taken with the transfer paused there (P3); 0 for
-                       uploads
+                       uploads; only at concurrency 1 (with others at once, what the
+                       server read is not this transfer's alone)
   rss_peak_kib         peak RSS growth of the server's process tree during the transfer
                        (VmHWM reset via clear_refs, or a VmRSS sampler for trees) (P1)
+  rss_per_conn_kib     the tree's peak RSS during the batch less its RSS before the
+                       batch's sessions were opened, / N: what a connection costs (P1
+                       under load)
   copies               uploads: wchar growth / payload; downloads: rchar growth / payload,
                        over the tree; 1.0 is a straight stream, a temp-file spool 2.0 (P2)
-  fd_delta             descriptors of the tree after the transfer minus before, sessions
-                       still open, after the server settled (P4)
+  fd_delta             descriptors of the tree after the transfer minus before, once the
+                       client's sessions are closed and the server settled (P4)
+  fd_peak              the most descriptors the tree held at once during the batch
+                       (the N sessions' included)
   deleted_open         descriptors on unlinked files at the end (P4)
   sha256_ok            1 when what was read back is byte-exact; a mismatch instead fails
                        the benchmark naming the first differing offset (P5)
@@ -84,8 +105,9 @@ the first write into it runs about 3x slower than later ones, so a run's first u
 into a tmpfs root (or a disk root's page cache) would measure the hypervisor. Before the
 first benchmark streambench writes and removes a scratch file on the root's filesystem
 (beside the root when it can, else in it; /dev/shm when the root is unknown) of twice the
-largest size x --concurrency, plus the download objects, bounded by the free space and
-memory; the context's "prefault" says how much and how long (--no-prefault skips it).
+largest size x the largest --concurrency, plus the download objects, bounded by the free
+space and memory; the context's "prefault" says how much and how long (--no-prefault
+skips it).
 
 Subcommands:
   streambench fds --pid PID [--json] [--save FILE] [--against FILE]
@@ -108,6 +130,47 @@ seconds after an upload's whole body (room for an fsync of a big file).
 
 Exit status: 0 all benchmarks ran; 1 some failed (error named on stderr); 3 usage or
 target errors.)";
+
+// Far past what a loopback load test needs; a typo of 100000 would take the run down.
+constexpr unsigned kMaxConcurrency = 10000;
+
+std::vector<unsigned> parse_concurrency(const std::string& text) {
+  std::vector<unsigned> out;
+  std::stringstream items(text + ",");  // so that a trailing comma leaves an empty item
+  for (std::string item; std::getline(items, item, ',');) {
+    std::size_t used = 0;
+    unsigned long n = 0;
+    try {
+      n = std::stoul(item, &used);
+    } catch (const std::exception&) {
+    }
+    if (item.empty() || !std::isdigit(static_cast<unsigned char>(item[0])) || used != item.size() ||
+        n < 1 || n > kMaxConcurrency)
+      throw bench::Error("--concurrency: \"" + item + "\" is not a number from 1 to " +
+                         std::to_string(kMaxConcurrency));
+    if (std::find(out.begin(), out.end(), n) != out.end())
+      throw bench::Error("--concurrency: " + item + " is listed twice");
+    out.push_back(static_cast<unsigned>(n));
+  }
+  return out;
+}
+
+// Up to the hard limit, and said when even that is short of what the largest N needs: a
+// connection per transfer, an FTP data connection, and a wake-up pair per curl handle.
+void raise_fd_limit_for(const std::vector<unsigned>& concurrency) {
+  constexpr std::uint64_t kPerTransfer = 4, kSpare = 64;
+  const auto limits = bench::raise_fd_limit();
+  const auto n = *std::max_element(concurrency.begin(), concurrency.end());
+  const auto wanted = kPerTransfer * n + kSpare;
+  if (limits.soft >= wanted) return;
+  std::fprintf(stderr,
+               "streambench: --concurrency %u may want %llu descriptors (%llu per transfer at "
+               "most), but the hard limit on open files (RLIMIT_NOFILE) is %llu: transfers "
+               "may fail with \"Too many open files\" (raise it with ulimit -Hn, as root)\n",
+               n, static_cast<unsigned long long>(wanted),
+               static_cast<unsigned long long>(kPerTransfer),
+               static_cast<unsigned long long>(limits.hard));
+}
 
 std::string ops_help() {
   std::string out = "Operations, comma-separated (default: all the target supports):";
@@ -141,6 +204,7 @@ int main(int argc, char** argv) {
   std::string root_on = "disk";
   std::string slow_reader;
   std::string min_bytes;
+  std::string concurrency = "1";
   bool no_probe = false;
   bool no_checks = false;
   bool no_check_pinning = false;
@@ -166,9 +230,12 @@ int main(int argc, char** argv) {
                  "Payload sizes, e.g. 16MiB,256MiB,1GiB (B, KiB, MiB, GiB, kB, MB, GB)")
       ->capture_default_str();
   app.add_option("--ops", ops, "Operations (listed below)");
-  app.add_option("--concurrency", opt.concurrency,
-                 "Transfers at once per benchmark, each its own connection (curl multi)")
-      ->check(CLI::Range(1u, 256u))
+  app.add_option("--concurrency", concurrency,
+                 "Transfers at once per benchmark, each on its own connection (curl multi), "
+                 "1 to " +
+                     std::to_string(kMaxConcurrency) +
+                     "; a list (1,16,256,1000) runs each benchmark at each and names them "
+                     ".../cN (load mode)")
       ->capture_default_str();
   app.add_option("--min-bytes", min_bytes,
                  "Repeat each benchmark's transfer until it has moved this much, e.g. 256MiB "
@@ -214,6 +281,8 @@ int main(int argc, char** argv) {
     opt.target.root_on = bench::parse_root_on(root_on);
     if (!slow_reader.empty()) opt.slow_reader = bench::parse_size(slow_reader);
     if (!min_bytes.empty()) opt.min_bytes = bench::parse_size(min_bytes);
+    opt.concurrency = parse_concurrency(concurrency);
+    raise_fd_limit_for(opt.concurrency);
     opt.probe = !no_probe;
     opt.checks = !no_checks && opt.probe;
     opt.check_pinning = !no_check_pinning;
@@ -273,6 +342,7 @@ int main(int argc, char** argv) {
   if (opt.progress && ::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");
   sb::say_repeats(run);
   sb::print_checks(run);
+  sb::print_repeated(run.repeated);
   benchmark::Shutdown();
   return run.failures > 0 ? 1 : 0;
 }

@@ -21,7 +21,9 @@ struct Options {
 
   std::vector<std::uint64_t> sizes;  // default 16 MiB and 256 MiB
   std::vector<std::string> ops;      // default: every op the target supports
-  unsigned concurrency = 1;
+  // Transfers at once, each on its own connection: every benchmark runs at each of these
+  // (a sweep when there are several: load mode).
+  std::vector<unsigned> concurrency = {1};
   // Each benchmark repeats its transfer until it has moved this much (at least once): one
   // 16 MiB transfer lasts milliseconds, too short for its time to mean much alone.
   std::uint64_t min_bytes = 0;

@@ -21,6 +21,7 @@
 #include "bench/lib/raw_client.hpp"
 #include "bench/lib/size_parse.hpp"
 #include "bench/streambench/checks.hpp"
+#include "bench/streambench/figures.hpp"
 #include "bench/streambench/ops.hpp"
 
 namespace streamcheck::streambench {
@@ -41,10 +42,12 @@ std::string proto_name(Proto p) {
   return p == Proto::http ? "http" : "ftp";
 }
 
-std::string bench_name(const Run& run, const OpInfo& op, std::uint64_t size) {
+// TARGET/PROTO/OP/SIZE, then /cN at concurrency N: always in a sweep (several values),
+// else only above 1, as before sweeps, so that baselines keep matching.
+std::string bench_name(const Run& run, const OpInfo& op, std::uint64_t size, unsigned n) {
   std::string name = run.target->name + "/" + proto_name(op.proto) + "/" + std::string(op.name) +
                      "/" + bench::format_size(size);
-  if (run.options.concurrency > 1) name += "/c" + std::to_string(run.options.concurrency);
+  if (n > 1 || run.options.concurrency.size() > 1) name += "/c" + std::to_string(n);
   if (run.options.slow_reader && !op.upload) name += "/slow";
   return name;
 }
@@ -86,19 +89,6 @@ void say_repeats(Run& run) {
 
 namespace {
 
-struct Sums {
-  double ttfb_us = 0;
-  double first_byte_read_kib = 0;
-  double rss_peak_kib = 0;
-  double copies = 0;
-  double fd_delta = 0;
-  double deleted_open = 0;
-  double cpu_ms_per_gib = 0;
-  double samples = 0;
-  std::uint64_t bytes = 0;
-  int iterations = 0;
-};
-
 // Just before a timed upload, untimed: memory freed a while ago may have gone back to the
 // host (a VM reports its free pages), and the run's first pre-fault may be a minute old.
 // Pages freed just now are the ones the kernel hands out next.
@@ -125,11 +115,10 @@ std::int64_t fd_delta_after_close(const bench::Target& target, const Measurement
   return std::min<std::int64_t>(delta, static_cast<std::int64_t>(held.size()));
 }
 
-void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t size,
+void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t size, unsigned n,
             bool with_probe, const std::string& name) {
   const auto& opt = run.options;
-  const unsigned n = std::max(1u, opt.concurrency);
-  Sums sums;
+  Figures figures;
   try {
     std::optional<Probe> probe;
     for (auto _ : state) {
@@ -151,6 +140,7 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       std::vector<Plan> plans;
       for (unsigned i = 0; i < n; ++i)
         plans.push_back(set_up(op, setup, size, opt, i, next_seed(opt)));
+      const auto rss_before_sessions = probe ? probe->rss_now_kib() : 0;
       std::vector<Client> clients;
       for (unsigned i = 0; i < n; ++i) clients.push_back(make_client(*run.target, op.proto));
       for (auto& c : clients) touch(c);  // sessions open before the measurement
@@ -162,17 +152,19 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       std::vector<bench::PreparedTransfer> batch;
       for (unsigned i = 0; i < n; ++i) {
         auto o = topt;
-        if (i == 0 && probe && !op.upload)
+        // Alone, what the server read before the first byte is this transfer's; with
+        // others at once it is theirs too, and means nothing.
+        if (n == 1 && probe && !op.upload)
           o.on_first_byte = [&] { at_first_byte = probe->io_now(); };
         batch.push_back(prepare(op, clients[i], plans[i], o));
       }
       auto measured = measure(clients, std::move(batch), probe ? &*probe : nullptr);
       const auto& results = measured.transfers;
-      const Measurement m = measured.probed.value_or(Measurement{});
       double seconds = 0;
       for (const auto& t : results) seconds = std::max(seconds, t.seconds);
       state.SetIterationTime(seconds);
       progress(run, name, results.front());
+      std::vector<std::uint64_t> bytes;
       for (unsigned i = 0; i < n; ++i) {
         if (auto why = verify(op, clients[i], plans[i], results[i]); !why.empty()) {
           fail(state, run, name, why);  // the object stays, to be looked at
@@ -184,50 +176,28 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
                        line_start(), plans[i].verify_path.c_str(), why.c_str());
           run.said_uploads_stay = true;
         }
+        bytes.push_back(plans[i].bytes);
       }
-      std::uint64_t bytes = 0;
-      for (unsigned i = 0; i < n; ++i) {
-        bytes += plans[i].bytes;
-        const auto& t = results[i];
-        sums.ttfb_us += 1e6 * (op.upload ? t.first_send_seconds : t.ttfb_seconds) / n;
-      }
-      sums.bytes += bytes;
-      ++sums.iterations;
-      if (probe) {
-        if (at_first_byte)
-          sums.first_byte_read_kib += static_cast<double>(at_first_byte->rchar) / 1024;
-        sums.rss_peak_kib += static_cast<double>(m.peak_growth_kib());
-        const auto moved = op.upload ? m.io.wchar : m.io.rchar;
-        sums.copies +=
-            static_cast<double>(moved) / static_cast<double>(std::max<std::uint64_t>(1, bytes));
-        sums.fd_delta += static_cast<double>(fd_delta_after_close(*run.target, m, clients));
-        sums.deleted_open += static_cast<double>(m.deleted_open());
-        sums.cpu_ms_per_gib += m.cpu_ms / (static_cast<double>(bytes) / kGiB);
-        sums.samples += static_cast<double>(m.samples);
-        for (const auto& f : m.new_fds)
-          std::fprintf(stderr, "%s: new descriptor in pid %d: fd %d -> %s\n", name.c_str(),
-                       static_cast<int>(f.pid), f.fd.fd, f.fd.target.c_str());
-      }
+      figures.add_batch(results, bytes, op.upload);
+      if (!measured.probed) continue;
+      const auto& m = *measured.probed;
+      ProbedBatch probed{m, 0, n, op.upload, rss_before_sessions, 0, std::nullopt};
+      for (const auto b : bytes) probed.bytes += b;
+      probed.fd_delta = fd_delta_after_close(*run.target, m, clients);
+      if (at_first_byte) probed.read_at_first_byte = at_first_byte->rchar;
+      figures.add_probe(probed);
+      for (const auto& f : m.new_fds)
+        std::fprintf(stderr, "%s: new descriptor in pid %d: fd %d -> %s\n", name.c_str(),
+                     static_cast<int>(f.pid), f.fd.fd, f.fd.target.c_str());
     }
   } catch (const std::exception& e) {
     fail(state, run, name, e.what());
     return;
   }
-  if (sums.iterations == 0) return;
-  const double k = sums.iterations;
-  state.SetBytesProcessed(static_cast<std::int64_t>(sums.bytes));
-  state.counters["ttfb_us"] = sums.ttfb_us / k;
-  state.counters["sha256_ok"] = 1;
-  state.counters["harness_rss_kib"] = static_cast<double>(bench::own_peak_rss_kib());
-  if (with_probe) {
-    state.counters["first_byte_read_kib"] = sums.first_byte_read_kib / k;
-    state.counters["rss_peak_kib"] = sums.rss_peak_kib / k;
-    state.counters["copies"] = sums.copies / k;
-    state.counters["fd_delta"] = sums.fd_delta / k;
-    state.counters["deleted_open"] = sums.deleted_open / k;
-    state.counters["cpu_ms_per_gib"] = sums.cpu_ms_per_gib / k;
-    state.counters["probe_samples"] = sums.samples / k;
-  }
+  figures.set_counters(state, with_probe);
+  auto& repeated = run.repeated[name];
+  repeated.ttfb_ns.merge(figures.ttfb_ns());
+  ++repeated.repetitions;
 }
 
 std::string fs_type(const std::string& path) {
@@ -296,17 +266,18 @@ void register_benchmarks(Run& run) {
         ->Iterations(static_cast<benchmark::IterationCount>(iterations))
         ->Unit(benchmark::kMillisecond);
   };
-  const std::uint64_t per_iteration_factor = std::max(1u, opt.concurrency);
   for (const auto size : opt.sizes) {
     for (const auto* op : ops) {
-      const auto name = bench_name(run, *op, size);
-      const auto per_iteration = size * per_iteration_factor;
-      add(
-          name,
-          [&run, op, size, name](benchmark::State& s) {
-            run_op(s, run, *op, size, run.options.probe, name);
-          },
-          std::max<std::uint64_t>(1, (opt.min_bytes + per_iteration - 1) / per_iteration));
+      for (const unsigned n : opt.concurrency) {
+        const auto name = bench_name(run, *op, size, n);
+        const auto per_iteration = size * n;
+        add(
+            name,
+            [&run, op, size, n, name](benchmark::State& s) {
+              run_op(s, run, *op, size, n, run.options.probe, name);
+            },
+            std::max<std::uint64_t>(1, (opt.min_bytes + per_iteration - 1) / per_iteration));
+      }
     }
   }
   // The checks run on the largest size, where fixed costs (the probe's begin and end,
@@ -315,7 +286,9 @@ void register_benchmarks(Run& run) {
       std::any_of(ops.begin(), ops.end(), [](auto* op) { return op->id == "http-get"; });
   if (opt.checks && has_get) {
     const auto largest = *std::max_element(opt.sizes.begin(), opt.sizes.end());
-    const auto name = bench_name(run, *find_op("http-get"), largest) + "/checks";
+    // Named after the first benchmark of a sweep, though its GETs run one at a time.
+    const auto name =
+        bench_name(run, *find_op("http-get"), largest, opt.concurrency.front()) + "/checks";
     add(name, [&run, largest, name](benchmark::State& s) { run_checks(s, run, largest, name); });
   }
 }
@@ -334,7 +307,10 @@ void add_context(Run& run) {
   benchmark::AddCustomContext("root_fs", t.root ? fs_type(t.root->string()) : "unknown");
   benchmark::AddCustomContext("payload",
                               bench::describe_payload(run.options.seed, run.options.payload));
-  benchmark::AddCustomContext("concurrency", std::to_string(run.options.concurrency));
+  std::string concurrency;
+  for (const unsigned n : run.options.concurrency)
+    concurrency += (concurrency.empty() ? "" : ",") + std::to_string(n);
+  benchmark::AddCustomContext("concurrency", concurrency);
   benchmark::AddCustomContext("min_bytes", std::to_string(run.options.min_bytes));
   if (run.options.slow_reader)
     benchmark::AddCustomContext("slow_reader_bytes_per_second",
@@ -370,7 +346,8 @@ void prefault(Run& run) {
   // Twice the largest upload of a batch (old and new version side by side), and the
   // download objects, which stay for the whole run.
   const auto largest = *std::max_element(opt.sizes.begin(), opt.sizes.end());
-  std::uint64_t wanted = 2 * largest * std::max(1u, opt.concurrency);
+  std::uint64_t wanted =
+      2 * largest * *std::max_element(opt.concurrency.begin(), opt.concurrency.end());
   for (const auto& id : opt.ops)
     if (!find_op(id)->upload) {
       for (const auto size : opt.sizes) wanted += size;

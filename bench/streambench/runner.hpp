@@ -11,6 +11,7 @@
 
 #include "bench/lib/prefault.hpp"
 #include "bench/lib/target.hpp"
+#include "bench/streambench/figures.hpp"
 #include "bench/streambench/options.hpp"
 #include "bench/streambench/stats.hpp"
 
@@ -44,6 +45,7 @@ struct Run {
   bench::Target* target = nullptr;
   Options options;
   std::map<std::string, CheckResult> checks;  // by benchmark name
+  std::map<std::string, Repeated> repeated;   // by benchmark name, over its repetitions
   int failures = 0;                           // benchmarks that ended with SkipWithError
   std::string last_failure;                   // the last failure said on stderr
   int last_failure_repeats = 0;               // the same since, not said yet
@@ -59,8 +61,8 @@ struct Run {
 void fail(benchmark::State& state, Run& run, const std::string& name, const std::string& why);
 void say_repeats(Run& run);
 
-// Registers `target/proto/op/size` for each op and size (FTP ops only when the target
-// has FTP, HTTP ops only with HTTP: the others are named on stderr), plus, for the largest
+// Registers `target/proto/op/size[/cN]` for each op, size and concurrency N (FTP ops only when the
+// target has FTP, HTTP ops only with HTTP: the others are named on stderr), plus, for the largest
 // size of http-get, `.../checks` (checks.hpp): the probe's cost and the client's speed
 // against the curl command-line tool, in the same run.
 void register_benchmarks(Run& run);

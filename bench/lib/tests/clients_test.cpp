@@ -1,8 +1,15 @@
 // The HTTP and FTP clients against the real refserver (spawned as streambench spawns
 // it), each operation at 16 MiB with the hash checked.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <memory>
+#include <string>
 
 #include "bench/lib/ftp_client.hpp"
 #include "bench/lib/http_client.hpp"
@@ -24,6 +31,37 @@ std::string range_sha256(const Payload& p, std::uint64_t from, std::uint64_t to)
   std::vector<std::byte> buf(1 << 20);
   while (const auto n = s.fill(buf)) h.update(std::span(buf).first(n));
   return h.final_hex();
+}
+
+// This process's TCP connections to `port` on the loopback, by their peer address.
+std::size_t connections_to(int port) {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int fd = std::stoi(e.path().filename().string());
+    sockaddr_in peer{};
+    socklen_t length = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
+        peer.sin_family == AF_INET && ntohs(peer.sin_port) == port)
+      ++n;
+  }
+  return n;
+}
+
+// The most connections to `port` seen at any transfer's first byte of a batch of
+// `clients` that each made one request first (their sessions open), against the number
+// open before the batch: a batch must run on those sessions, not beside them.
+template <class Client, class Prepare>
+std::pair<std::size_t, std::size_t> connections_during_batch(
+    std::vector<std::unique_ptr<Client>>& clients, int port, Prepare prepare) {
+  const auto before = connections_to(port);
+  std::size_t most = 0;
+  TransferOptions o;
+  o.on_first_byte = [&] { most = std::max(most, connections_to(port)); };
+  std::vector<PreparedTransfer> batch;
+  for (auto& c : clients) batch.push_back(prepare(*c, o));
+  for (const auto& r : run_concurrently(std::move(batch)))
+    EXPECT_TRUE(r.completed()) << r.curl_error;
+  return {before, most};
 }
 
 class Clients : public ::testing::Test {
@@ -132,6 +170,21 @@ TEST_F(Clients, ConcurrentGetsThroughCurlMulti) {
   EXPECT_THROW(run_concurrently(std::move(same)), Error);
 }
 
+TEST_F(Clients, ABatchRunsOnEachClientsOwnConnection) {
+  HttpClient setup(*target_->http);
+  ASSERT_TRUE(setup.put("/own.bin", {13, MiB}).completed());
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(std::make_unique<HttpClient>(*target_->http));
+    ASSERT_EQ(clients.back()->head("/own.bin").status, 200);
+  }
+  const auto [before, during] = connections_during_batch(
+      clients, target_->http->port,
+      [](HttpClient& c, const TransferOptions& o) { return c.prepare_get("/own.bin", o); });
+  EXPECT_GE(before, 4u);
+  EXPECT_EQ(during, before) << "the batch opened connections beside the clients' own";
+}
+
 TEST_F(Clients, AbortAtAChosenByteAndSlowReader) {
   HttpClient c(*target_->http);
   ASSERT_TRUE(c.put("/abort.bin", {9, 4 * MiB}).completed());
@@ -213,6 +266,22 @@ TEST_F(FtpClients, ConcurrentRetrs) {
   batch.push_back(b.prepare_retr("multi.bin"));
   for (const auto& r : run_concurrently(std::move(batch)))
     EXPECT_EQ(r.sha256, payload_sha256(p.seed, p.size, p.kind)) << r.curl_error;
+}
+
+// On the logged-in control connections: no new login inside the measured batch.
+TEST_F(FtpClients, ABatchRunsOnEachClientsOwnControlConnection) {
+  FtpClient setup(*target_->ftp);
+  ASSERT_TRUE(setup.stor("own.bin", {14, MiB}).completed());
+  std::vector<std::unique_ptr<FtpClient>> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(std::make_unique<FtpClient>(*target_->ftp));
+    ASSERT_TRUE(clients.back()->noop().completed());
+  }
+  const auto [before, during] = connections_during_batch(
+      clients, target_->ftp->port,
+      [](FtpClient& c, const TransferOptions& o) { return c.prepare_retr("own.bin", o); });
+  EXPECT_GE(before, 4u);
+  EXPECT_EQ(during, before) << "the batch logged in again beside the clients' sessions";
 }
 
 }  // namespace

@@ -115,6 +115,57 @@ TEST(Probe, SamplerSeesSixtyFourMiBWithoutTheHwm) {
   EXPECT_GE(m.peak_growth_kib(), 60u * 1024);
 }
 
+// A child that, on 'o', opens 300 descriptors; on 'c' closes them.
+void opener(ForkedChild::Channel& ch) {
+  std::vector<int> fds;
+  ch.reply("ready");
+  for (;;) {
+    const char c = ch.wait_command();
+    if (c == 'o') {
+      for (int i = 0; i < 300; ++i) fds.push_back(::open("/dev/null", O_RDONLY));
+      ch.reply("opened");
+    } else if (c == 'c') {
+      for (const int fd : fds) ::close(fd);
+      fds.clear();
+      ch.reply("closed");
+    } else {
+      return;
+    }
+  }
+}
+
+// Descriptors opened and closed again within a measurement: none at the end, the most at
+// once in the peak (as for memory, each try holds them longer until a sample saw them).
+TEST(Probe, SamplerSeesThePeakOfDescriptors) {
+  ForkedChild child(opener);
+  ASSERT_EQ(child.read_reply(), "ready");
+  Probe probe(child.pid(), {.sampler = true, .sample_interval = std::chrono::milliseconds(2)});
+  Measurement m;
+  auto hold = std::chrono::milliseconds(40);
+  EXPECT_TRUE(eventually(
+      [&] {
+        probe.begin();
+        EXPECT_EQ(child.ask('o'), "opened");
+        std::this_thread::sleep_for(hold);
+        EXPECT_EQ(child.ask('c'), "closed");
+        m = probe.end();
+        hold = std::min(2 * hold, std::chrono::milliseconds(2000));
+        return m.fds_peak >= m.fds_before + 300;
+      },
+      testing::kEventuallyTimeout, std::chrono::milliseconds(0)))
+      << "samples " << m.samples << ", peak " << m.fds_peak << ", before " << m.fds_before;
+  EXPECT_EQ(m.fds_after, m.fds_before);
+  EXPECT_LE(m.fds_peak, m.fds_before + 300);
+  // Held at begin() they are in the peak without a sample.
+  Probe unsampled(child.pid(), {.sampler = false});
+  ASSERT_EQ(child.ask('o'), "opened");
+  unsampled.begin();
+  ASSERT_EQ(child.ask('c'), "closed");
+  const auto held = unsampled.end();
+  EXPECT_EQ(held.fds_peak, held.fds_before);
+  EXPECT_EQ(held.fds_after + 300, held.fds_before);
+}
+
 TEST(Probe, NothingHappeningMeasuresNoGrowth) {
   ForkedChild child(allocator);
   ASSERT_EQ(child.read_reply(), "ready");

@@ -63,6 +63,29 @@ TEST(Proc, GoneProcessReadsAsNullopt) {
   EXPECT_EQ(reset_hwm(pid), HwmReset::gone);
 }
 
+// The count from one stat() is the directory's count, however many there are (a kernel
+// before 6.2 gives none, and the probe reads the directory instead).
+TEST(Proc, CountsFdsByStatAsTheDirectoryDoes) {
+  ForkedChild child([](ForkedChild::Channel& ch) {
+    ch.reply("started");
+    ch.wait_command();
+    for (int i = 0; i < 500; ++i)
+      if (::open("/dev/null", O_RDONLY) < 0) ::_exit(5);
+    ch.reply("opened");
+    ch.wait_command();
+  });
+  ASSERT_EQ(child.read_reply(), "started");
+  const auto before = count_fds_by_stat(child.pid());
+  if (!before) GTEST_SKIP() << "this kernel gives no fd count in /proc/PID/fd's size";
+  EXPECT_EQ(before, count_fds(child.pid()));
+  ASSERT_EQ(child.ask('o'), "opened");
+  EXPECT_EQ(count_fds_by_stat(child.pid()), *before + 500);
+  EXPECT_EQ(count_fds_by_stat(child.pid()), count_fds(child.pid()));
+  const pid_t pid = child.pid();
+  child.reap(std::chrono::seconds(5));
+  EXPECT_FALSE(count_fds_by_stat(pid));
+}
+
 TEST(Proc, StatCommWithSpacesAndParens) {
   ForkedChild child([](ForkedChild::Channel& ch) {
     ::prctl(PR_SET_NAME, "a) b (c", 0, 0, 0);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <ostream>
+#include <regex>
 #include <sstream>
 
 #include "bench/streambench/tests/run_command.hpp"
@@ -195,6 +196,25 @@ TEST(StreambenchGate, OneSizeChecksItsPeakAgainstTheMemoryLimit) {
       << ran.out;
 }
 
+// Under load (.../cN, N > 1) one size's peak is N connections' worth: what is judged is
+// the memory of each.
+TEST(StreambenchGate, OneSizeUnderLoadChecksItsMemoryPerConnection) {
+  json current = good_run();
+  auto load = bench("refserver/http/put/16MiB/c1000", 1.0e9, 200, 256000, 0);
+  load["rss_per_conn_kib"] = 256;
+  current["benchmarks"] = json::array({load});
+  const auto ran = gate(current, current);
+  EXPECT_EQ(ran.status, 0) << ran.out;
+  EXPECT_TRUE(row(ran.out, "refserver/http/put/c1000", "memory_per_conn").ends_with("ok"))
+      << ran.out;
+  EXPECT_EQ(row(ran.out, "refserver/http/put/c1000", "flat_memory"), "") << ran.out;
+  current["benchmarks"][0]["rss_per_conn_kib"] = 16384;
+  const auto fat = gate(current, current);
+  EXPECT_EQ(fat.status, 1) << fat.out;
+  EXPECT_TRUE(row(fat.out, "refserver/http/put/c1000", "memory_per_conn").ends_with("FAIL"))
+      << fat.out;
+}
+
 TEST(StreambenchGate, MissingAndNewBenchmarksAreListed) {
   json current = good_run();
   current["benchmarks"].erase(0);  // http/get/16MiB gone
@@ -274,6 +294,23 @@ TEST(StreambenchGate, RepetitionsAreJudgedByTheirMedian) {
   current["benchmarks"].push_back(fast);
   const auto ran = gate(good_run(), current);
   EXPECT_EQ(ran.status, 0) << ran.out;
+}
+
+// Repetitions of a counter that stays 0 have a coefficient of variation of 0/0, which
+// Google Benchmark writes as NaN: not JSON, but no reason to refuse the run.
+TEST(StreambenchGate, ReadsTheNaNOfAnAggregate) {
+  json current = good_run();
+  auto cv = find(current, "refserver/http/get/16MiB");
+  cv["run_type"] = "aggregate";
+  cv["aggregate_name"] = "cv";
+  cv["fd_delta"] = "@NaN@";
+  cv["copies"] = "@-Infinity@";
+  current["benchmarks"].push_back(cv);
+  const auto text = std::regex_replace(current.dump(1), std::regex("\"@(-?\\w+)@\""), "$1");
+  ASSERT_NE(text.find(": NaN,"), std::string::npos);
+  Fixture raw("nan", text);
+  const auto ran = run_command(STREAMBENCH_BINARY, {"gate", raw.path(), raw.path()});
+  EXPECT_EQ(ran.status, 0) << ran.out << ran.err;
 }
 
 // A run whose throughput fell to a fifth and whose first byte came 10x later: a regression

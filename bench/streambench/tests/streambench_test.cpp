@@ -16,6 +16,7 @@
 #include "bench/lib/proc.hpp"
 #include "bench/lib/target.hpp"
 #include "bench/lib/tests/eventually.hpp"
+#include "bench/streambench/tests/json_run.hpp"
 #include "bench/streambench/tests/run_command.hpp"
 
 namespace streamcheck::streambench {
@@ -24,40 +25,9 @@ namespace {
 using bench::testing::eventually;
 using nlohmann::json;
 using testing::run_command;
-
-// An attach URL of a spawned server, credentials included.
-std::string url_with_credentials(const bench::Url& u) {
-  return u.scheme + "://" + u.user + ":" + u.password + "@" + u.authority() + "/";
-}
-
-class TempFile {
- public:
-  explicit TempFile(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {}
-  ~TempFile() { std::filesystem::remove(path_); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-// streambench with `args`, its results written as JSON and read back (`doc` stays null
-// when the run failed).
-struct JsonRun {
-  testing::Ran ran;
-  json doc;
-};
-JsonRun run_json(const std::string& file, std::vector<std::string> args) {
-  TempFile out(file);
-  args.push_back("--benchmark_out=" + out.path().string());
-  args.push_back("--benchmark_out_format=json");
-  JsonRun r{run_command(STREAMBENCH_BINARY, args), nullptr};
-  if (r.ran.status == 0) {
-    std::ifstream f(out.path());
-    r.doc = json::parse(f);
-  }
-  return r;
-}
+using testing::run_json;
+using testing::TempFile;
+using testing::url_with_credentials;
 
 TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
   TempFile out("streambench-test.json");
@@ -515,6 +485,14 @@ TEST(Streambench, HelpDocumentsEveryFlagAndCounter) {
                            "client_vs_curl",
                            "bytes_per_second",
                            "ttfb_us",
+                           "ttfb_p50_us",
+                           "ttfb_p90_us",
+                           "ttfb_p99_us",
+                           "ttfb_max_us",
+                           "transfer_mbps_p50",
+                           "transfer_mbps_min",
+                           "rss_per_conn_kib",
+                           "fd_peak",
                            "first_byte_read_kib",
                            "rss_peak_kib",
                            "copies",

@@ -1,0 +1,94 @@
+#include "bench/streambench/figures.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace streamcheck::streambench {
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+std::uint64_t to_ns(double seconds) {
+  return static_cast<std::uint64_t>(std::llround(std::max(0.0, seconds) * 1e9));
+}
+
+double us(std::uint64_t ns) {
+  return static_cast<double>(ns) / 1e3;
+}
+
+}  // namespace
+
+void Figures::add_batch(const std::vector<bench::Transfer>& transfers,
+                        const std::vector<std::uint64_t>& bytes, bool upload) {
+  for (std::size_t i = 0; i < transfers.size(); ++i) {
+    const auto& t = transfers[i];
+    ttfb_ns_.record(to_ns(upload ? t.first_send_seconds : t.ttfb_seconds));
+    if (t.seconds > 0)
+      transfer_bytes_per_second_.record(
+          static_cast<std::uint64_t>(static_cast<double>(bytes[i]) / t.seconds));
+    bytes_ += bytes[i];
+  }
+  ++batches_;
+}
+
+void Figures::add_probe(const ProbedBatch& b) {
+  const auto& m = b.measurement;
+  transfers_ = b.transfers;
+  if (b.read_at_first_byte)
+    probe_.first_byte_read_kib += static_cast<double>(*b.read_at_first_byte) / 1024;
+  const auto growth = m.peak_growth_kib();
+  probe_.rss_peak_kib += static_cast<double>(growth);
+  // The peak itself, less the RSS before the sessions were opened.
+  const auto peak = m.rss_before_kib + growth;
+  probe_.rss_per_conn_kib +=
+      static_cast<double>(peak - std::min(peak, b.rss_before_sessions_kib)) / b.transfers;
+  const auto moved = b.upload ? m.io.wchar : m.io.rchar;
+  const auto bytes = static_cast<double>(std::max<std::uint64_t>(1, b.bytes));
+  probe_.copies += static_cast<double>(moved) / bytes;
+  probe_.fd_delta += static_cast<double>(b.fd_delta);
+  probe_.fd_peak += static_cast<double>(m.fds_peak);
+  probe_.deleted_open += static_cast<double>(m.deleted_open());
+  probe_.cpu_ms_per_gib += m.cpu_ms / (bytes / kGiB);
+  probe_.samples += static_cast<double>(m.samples);
+}
+
+void Figures::set_counters(benchmark::State& state, bool probed) const {
+  if (batches_ == 0) return;
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes_));
+  auto& c = state.counters;
+  c["ttfb_us"] = ttfb_ns_.mean() / 1e3;
+  c["ttfb_p50_us"] = us(ttfb_ns_.percentile(50));
+  c["ttfb_p90_us"] = us(ttfb_ns_.percentile(90));
+  c["ttfb_p99_us"] = us(ttfb_ns_.percentile(99));
+  c["ttfb_max_us"] = us(ttfb_ns_.max());
+  c["transfer_mbps_p50"] = static_cast<double>(transfer_bytes_per_second_.percentile(50)) / 1e6;
+  c["transfer_mbps_min"] = static_cast<double>(transfer_bytes_per_second_.min()) / 1e6;
+  c["sha256_ok"] = 1;
+  c["harness_rss_kib"] = static_cast<double>(bench::own_peak_rss_kib());
+  if (!probed) return;
+  const double k = batches_;
+  if (transfers_ == 1) c["first_byte_read_kib"] = probe_.first_byte_read_kib / k;
+  c["rss_peak_kib"] = probe_.rss_peak_kib / k;
+  c["rss_per_conn_kib"] = probe_.rss_per_conn_kib / k;
+  c["copies"] = probe_.copies / k;
+  c["fd_delta"] = probe_.fd_delta / k;
+  c["fd_peak"] = probe_.fd_peak / k;
+  c["deleted_open"] = probe_.deleted_open / k;
+  c["cpu_ms_per_gib"] = probe_.cpu_ms_per_gib / k;
+  c["probe_samples"] = probe_.samples / k;
+}
+
+void print_repeated(const std::map<std::string, Repeated>& by_benchmark) {
+  for (const auto& [name, r] : by_benchmark) {
+    if (r.repetitions < 2 || r.ttfb_ns.empty()) continue;
+    const auto& h = r.ttfb_ns;
+    std::fprintf(stderr,
+                 "streambench: %s: first byte over its %d repetitions (%llu transfers, "
+                 "merged): p50 %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n",
+                 name.c_str(), r.repetitions, static_cast<unsigned long long>(h.count()),
+                 us(h.percentile(50)), us(h.percentile(90)), us(h.percentile(99)), us(h.max()));
+  }
+}
+
+}  // namespace streamcheck::streambench

@@ -1,0 +1,86 @@
+// What the iterations of one benchmark add up to, and the counters they give.
+//
+// An iteration is a batch of N transfers begun at one instant (N = --concurrency; 1
+// outside load mode). Every time below counts from that instant, when each transfer was
+// meant to start, so a transfer that waited behind the others counts its wait (no
+// coordinated omission). Times and rates go into histograms (latency_histogram.hpp),
+// merged over the iterations, never averaged; the probe's figures are means over the
+// iterations.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/lib/latency_histogram.hpp"
+#include "bench/lib/probe.hpp"
+#include "bench/lib/transfer.hpp"
+
+namespace streamcheck::streambench {
+
+// What the probe saw of one batch, with what the runner read around it.
+struct ProbedBatch {
+  bench::Measurement measurement;
+  std::uint64_t bytes = 0;  // payload bytes of the whole batch
+  unsigned transfers = 1;
+  bool upload = false;
+  // The tree's RSS before the batch's sessions were opened: they are opened before the
+  // measurement (so that opening them is not timed), and what a session holds is part
+  // of what a connection costs the server.
+  std::uint64_t rss_before_sessions_kib = 0;
+  std::int64_t fd_delta = 0;  // descriptors still held once the sessions closed
+  // Downloads one at a time: what the server had read (rchar) when the client got its
+  // first byte.
+  std::optional<std::uint64_t> read_at_first_byte;
+};
+
+class Figures {
+ public:
+  // A batch's transfers and the payload bytes each moved. A download's first byte is the
+  // first it received; an upload's, the first it sent.
+  void add_batch(const std::vector<bench::Transfer>& transfers,
+                 const std::vector<std::uint64_t>& bytes, bool upload);
+  void add_probe(const ProbedBatch& batch);
+
+  // The counters (`streambench --help` lists them); the probe's only when `probed`.
+  // Nothing when no batch was added.
+  void set_counters(benchmark::State& state, bool probed) const;
+
+  const bench::LatencyHistogram& ttfb_ns() const { return ttfb_ns_; }
+
+ private:
+  bench::LatencyHistogram ttfb_ns_;
+  bench::LatencyHistogram transfer_bytes_per_second_;
+  std::uint64_t bytes_ = 0;
+  int batches_ = 0;
+  unsigned transfers_ = 1;  // per batch
+  struct ProbeSums {
+    double first_byte_read_kib = 0;
+    double rss_peak_kib = 0;
+    double rss_per_conn_kib = 0;
+    double copies = 0;
+    double fd_delta = 0;
+    double fd_peak = 0;
+    double deleted_open = 0;
+    double cpu_ms_per_gib = 0;
+    double samples = 0;
+  } probe_;
+};
+
+// A benchmark's first bytes over all its repetitions (--benchmark_repetitions): each
+// repetition's row has the percentiles of its own transfers, and Google Benchmark's
+// aggregate rows average them, which a percentile must not be; these are the merged ones.
+struct Repeated {
+  bench::LatencyHistogram ttfb_ns;
+  int repetitions = 0;
+};
+
+// One line on stderr per benchmark that ran more than once: its TTFB percentiles over all
+// repetitions.
+void print_repeated(const std::map<std::string, Repeated>& by_benchmark);
+
+}  // namespace streamcheck::streambench
