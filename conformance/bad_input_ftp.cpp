@@ -142,8 +142,7 @@ void stor_without_credentials() {
       "Security, RFC 959 §4.2",
       "An anonymous STOR is refused for want of credentials: 530, 532 (or 550 once logged in)."};
   auto c = suite().ftp_raw(false);
-  const auto user = c->command("USER anonymous");
-  const auto pass = user.code == 331 ? c->command("PASS conformance@") : user;
+  const auto pass = login_anonymously(*c);
   const bool logged_in = pass.code == 230;
   DataConnection data;
   if (logged_in) {

@@ -21,8 +21,7 @@ std::string describe(const Transfer& t, std::string_view what) {
   // A refusal is the server's reply, whatever the client library calls it (curl's
   // "Upload failed" for an FTP 5xx).
   if (!t.completed() && t.status >= 400)
-    return std::string(what) + " answered " + std::to_string(t.status) + " (" + t.curl_error +
-           ")";
+    return std::string(what) + " answered " + std::to_string(t.status) + " (" + t.curl_error + ")";
   if (!t.completed()) return std::string(what) + " failed: " + t.curl_error;
   return std::string(what) + " answered " + std::to_string(t.status);
 }

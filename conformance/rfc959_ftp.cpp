@@ -32,10 +32,10 @@ TEST(Rfc959Login, UserPassSequence) {
   SKIP_UNLESS_FTP_LOGIN();
   const auto& u = *suite().target().ftp;
   auto c = suite().ftp_raw(false);
-  check_reply_among(c->command("USER " + (u.has_userinfo ? u.user : "anonymous")), "USER",
+  check_reply_among(c->command("USER " + (u.has_userinfo ? u.user : kAnonymousUser)), "USER",
                     {331, 230}, "USER is answered 331 (password needed) or 230.");
-  check_reply_among(c->command("PASS " + (u.has_userinfo ? u.password : "conformance@")), "PASS",
-                    {230, 202}, "PASS with the right password: 230 (or 202, superfluous).");
+  check_reply_among(c->command("PASS " + (u.has_userinfo ? u.password : kAnonymousPassword)),
+                    "PASS", {230, 202}, "PASS with the right password: 230 (or 202, superfluous).");
 }
 
 TEST(Rfc959Login, WrongPasswordIs530) {

@@ -230,14 +230,19 @@ std::unique_ptr<bench::RawConnection> Suite::http_raw() {
   return std::make_unique<bench::RawConnection>(target_->http->host, target_->http->port);
 }
 
+bench::FtpReply login_anonymously(bench::FtpControl& c) {
+  const auto user = c.command(std::string("USER ") + kAnonymousUser);
+  return user.code == 331 ? c.command(std::string("PASS ") + kAnonymousPassword) : user;
+}
+
 std::unique_ptr<bench::FtpControl> Suite::ftp_raw(bool login) {
   auto c = std::make_unique<bench::FtpControl>(target_->ftp->host, target_->ftp->port);
   const auto greeting = c->read_reply();
   if (greeting.code != 220) throw bench::Error("FTP greeting: " + greeting.text);
   if (login) {
     const auto& u = *target_->ftp;
-    const std::string user = u.has_userinfo ? u.user : "anonymous";
-    const std::string pass = u.has_userinfo ? u.password : "conformance@";
+    const std::string user = u.has_userinfo ? u.user : kAnonymousUser;
+    const std::string pass = u.has_userinfo ? u.password : kAnonymousPassword;
     if (!c->login(user, pass)) throw bench::Error("FTP login as " + user + " refused");
     c->command("TYPE I");
   }
@@ -264,8 +269,7 @@ std::string Suite::why_no_ftp_login() {
   if (target_->ftp->has_userinfo || profile_.ftp_writes()) return "";
   if (!why_no_ftp_login_) {
     auto c = ftp_raw(false);
-    const auto user = c->command("USER anonymous");
-    const auto pass = user.code == 331 ? c->command("PASS conformance@") : user;
+    const auto pass = login_anonymously(*c);
     why_no_ftp_login_ = pass.code == 230 ? ""
                                          : "the FTP URL has no credentials and an anonymous "
                                            "login was answered \"" +

@@ -84,6 +84,13 @@ inline void record(const std::string& key, const std::string& value) {
   ::testing::Test::RecordProperty(key, value);
 }
 
+// The login the suite uses when the FTP URL has none: anonymous FTP (RFC 1635).
+inline constexpr const char* kAnonymousUser = "anonymous";
+inline constexpr const char* kAnonymousPassword = "conformance@";
+// USER anonymous, then PASS when the server asks for it (331): the last reply, 230 when
+// logged in.
+bench::FtpReply login_anonymously(bench::FtpControl& c);
+
 class Suite {
  public:
   static Suite& get();
