@@ -34,7 +34,7 @@ Writes OUT/index.html (default: RESULTS_DIR's parent) with
 and OUT/summary.txt, the text summary it also prints on stdout: per operation the ranking
 in one line, per server its P1-P7 verdicts, the path of index.html.
 
-Python stdlib; matplotlib (through scripts/report.py) only for the plots, so the parsing
+Python stdlib; matplotlib (through scripts/report_plots.py) only for the plots, so the parsing
 and aggregation import without it (scripts/tests/peers_report_test.py). Exit status: 0
 report written; 2 unusable input (no results at all).
 """

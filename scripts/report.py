@@ -5,14 +5,17 @@
 
 Each RESULTS.json is a Google Benchmark JSON file written by streambench
 (--benchmark_out=FILE --benchmark_out_format=json). Benchmarks are named
-TARGET/PROTO/OP/SIZE[/suffix]; the plots have one small panel per operation and one
-line per target, so a defect (a --legacy profile of the refserver, or your server)
+TARGET/PROTO/OP/SIZE[/cN][/suffix]; the plots have one small panel per operation and
+one line per target, so a defect (a --legacy profile of the refserver, or your server)
 stands apart from the refserver's flat lines.
 
-Plots: peak RSS growth vs size (log-log), time to first byte vs size, throughput vs
-size, bytes the server read before the client's first byte vs size, copies per op
-(bars, largest size), descriptors held across the run (cumulative fd_delta, in run
-order: a leak is a rising line).
+Plots (report_plots.py), of one transfer at a time: peak RSS growth vs size (log-log),
+time to first byte vs size, throughput vs size, bytes the server read before the
+client's first byte vs size, copies per op (bars, largest size), descriptors held across
+the run (cumulative fd_delta, in run order: a leak is a rising line). With a concurrency
+sweep (--concurrency 1,16,256,1000, benchmarks named .../cN), also against N
+(report_load.py): memory per connection, TTFB p99 and p50, aggregate throughput, and a
+table of the load counters.
 
 Runs with Debian's matplotlib: name /usr/bin/python3 (see DESIGN.md). Exit status: 0
 report written; 2 unusable input (not a streambench results file).
@@ -24,26 +27,15 @@ import html
 import json
 import os
 import platform
-import re
 import sys
 
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from report_load import LOAD_COUNTERS, LOAD_PLOTS, draw_load_plots, load_summary_lines, \
+    load_table_html
+from report_plots import draw_size_plots, fmt_size, target_styles
+from streambench_json import InputError, is_single, read_results
 
-from streambench_json import benchmark_figures  # noqa: E402
-
-KIB = 1024
-MIB = 1024 * 1024
-UNITS = {"": 1, "b": 1, "kib": KIB, "mib": MIB, "gib": 1024**3, "tib": 1024**4,
-         "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4}
-# The order of the panels: downloads then uploads, HTTP then FTP.
-OP_ORDER = ["http/get", "http/range", "ftp/retr", "ftp/rest",
-            "http/put", "http/put-chunked", "http/post", "http/post-chunked",
-            "ftp/stor", "ftp/appe"]
-DOWNLOADS = {"get", "range", "retr", "rest"}
 # Counters of the table, in order: (key, heading, format, invariant or None).
 COLUMNS = [
     ("bytes_per_second", "throughput MB/s", lambda v: f"{v / 1e6:.1f}", None),
@@ -61,59 +53,15 @@ COLUMNS = [
 
 
 
-class InputError(Exception):
-    pass
-
-
-def parse_size(text):
-    m = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", text)
-    if not m or m.group(2).lower() not in UNITS:
-        return None
-    return int(m.group(1)) * UNITS[m.group(2).lower()]
-
-
-def fmt_size(n):
-    for unit, k in (("GiB", 1024**3), ("MiB", MIB), ("KiB", KIB)):
-        if n >= k and n % k == 0:
-            return f"{n // k} {unit}"
-    return f"{n} B"
-
-
 def load(path):
-    """The benchmarks of one streambench JSON file: a list of dicts, in run order."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}")
-    except ValueError as e:
-        raise InputError(f"{path}: not JSON ({e}); give the file streambench writes with "
-                         "--benchmark_out=FILE --benchmark_out_format=json")
-    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list) \
-            or not isinstance(doc.get("context"), dict):
-        raise InputError(f"{path}: not a Google Benchmark JSON file (no \"context\" and "
-                         "\"benchmarks\"); give the file streambench writes with "
-                         "--benchmark_out=FILE --benchmark_out_format=json")
-    context = doc["context"]
-    if "target" not in context:
-        raise InputError(f"{path}: Google Benchmark JSON, but not from streambench "
-                         "(no context.target)")
-    for b in doc["benchmarks"]:
-        if not isinstance(b, dict) or not isinstance(b.get("name"), str):
-            raise InputError(f"{path}: a benchmark without a name")
-    out = []
-    for name, error, figures in benchmark_figures(doc["benchmarks"]):
-        parts = name.split("/")
-        size = parse_size(parts[3]) if len(parts) >= 4 else None
-        out.append({
-            "name": name, "file": path, "context": context,
-            "target": parts[0], "proto": parts[1] if len(parts) > 1 else "",
-            "op": parts[2] if len(parts) > 2 else "", "size": size,
-            "suffix": "/".join(parts[4:]), "error": error, "figures": figures,
-        })
-    if not out:
+    """The benchmarks of one streambench JSON file: (context, rows), the rows in run order
+    as streambench_json.row_of makes them, each with its file's context."""
+    context, rows = read_results(path)
+    if not rows:
         raise InputError(f"{path}: no benchmarks in it")
-    return context, out
+    for r in rows:
+        r["context"] = context
+    return context, rows
 
 
 def label_targets(files):
@@ -131,214 +79,19 @@ def label_targets(files):
             r["label"] = label
 
 
-def target_styles(labels):
-    """Each target its own colour and marker, the same in every plot: the refserver in
-    cool colours and solid lines, legacy profiles and others warm and dashed."""
-    cool = ["#1f77b4", "#2ca02c", "#17becf", "#9467bd"]
-    warm = ["#d62728", "#ff7f0e", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f", "#000000"]
-    markers = "osD^v<>ph*"
-    styles, ci, wi = {}, 0, 0
-    for i, label in enumerate(labels):
-        if label.startswith("refserver"):
-            colour, ls = cool[ci % len(cool)], "-"
-            ci += 1
-        else:
-            colour, ls = warm[wi % len(warm)], "--"
-            wi += 1
-        styles[label] = {"color": colour, "linestyle": ls, "marker": markers[i % len(markers)]}
-    return styles
-
-
-def op_key(row):
-    return f"{row['proto']}/{row['op']}"
-
-
-def sorted_ops(ops):
-    return sorted(ops, key=lambda o: (OP_ORDER.index(o) if o in OP_ORDER else len(OP_ORDER), o))
-
-
-def size_axis(ax):
-    ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_size(int(round(x)))
-                                               if x >= 1 else ""))
-    ax.tick_params(axis="x", labelsize=7)
-
-
-def panels(title, ops, note=None):
-    n = max(1, len(ops))
-    cols = min(4, n)
-    rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows + 1.0), squeeze=False)
-    fig.suptitle(title, fontsize=13, fontweight="bold")
-    if note:
-        fig.text(0.5, 0.005, note, ha="center", va="bottom", fontsize=8, color="#444")
-    flat = [a for row in axes for a in row]
-    for a in flat[n:]:
-        a.set_visible(False)
-    return fig, flat[:n]
-
-
-def finish(fig, path, styles, used):
-    handles = [plt.Line2D([], [], color=styles[l]["color"], linestyle=styles[l]["linestyle"],
-                          marker=styles[l]["marker"], label=l) for l in styles if l in used]
-    if handles:
-        fig.legend(handles=handles, loc="upper center",
-                   bbox_to_anchor=(0.5, 1 - 0.42 / fig.get_figheight()),
-                   ncol=min(len(handles), 5), fontsize=8, frameon=False)
-        fig.tight_layout(rect=(0, 0.03, 1, 1 - 0.85 / fig.get_figheight()))
-    else:
-        fig.text(0.5, 0.5, "no data for this plot in these results", ha="center",
-                 va="center", fontsize=12, color="#888")
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-
-
-def no_data_figure(title, path, why):
-    fig, ax = plt.subplots(figsize=(8, 3))
-    fig.suptitle(title, fontsize=13, fontweight="bold")
-    ax.axis("off")
-    ax.text(0.5, 0.5, why, ha="center", va="center", fontsize=11, color="#888",
-            transform=ax.transAxes)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-
-
-def plot_vs_size(rows, styles, path, title, key, scale, ylabel, log_y, ops_filter=None,
-                 floor=None, note=None, refs=()):
-    main = [r for r in rows if not r["suffix"] and r["size"] and key in r["figures"]
-            and (ops_filter is None or ops_filter(r))]
-    ops = sorted_ops({op_key(r) for r in main})
-    if not ops:
-        no_data_figure(title, path, f"no {key} counter in these results")
-        return False
-    fig, axes = panels(title, ops, note)
-    used = set()
-
-    def value(r):
-        v = r["figures"][key] * scale
-        return max(v, floor) if floor is not None else v
-    every = [value(r) for r in main]
-    for ax, op in zip(axes, ops):
-        for label in styles:
-            pts = sorted((r["size"], value(r)) for r in main
-                         if op_key(r) == op and r["label"] == label)
-            if not pts:
-                continue
-            used.add(label)
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], **styles[label], markersize=5,
-                    linewidth=1.6, zorder=3 if label.startswith("refserver") else 2)
-        ax.set_title(op, fontsize=10)
-        size_axis(ax)
-        if log_y:  # the same range in every panel, so panels compare at a glance
-            ax.set_yscale("log")
-            ax.set_ylim(min(every) / 1.5, max(max(every) * 2, min(every) * 20))
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
-        else:
-            ax.set_ylim(0, max(every) * 1.1 if every else 1)
-        for y, text in refs:
-            ax.axhline(y, color="#999", linewidth=0.8, linestyle=":")
-            ax.annotate(text, (0.01, y), xycoords=("axes fraction", "data"), fontsize=7,
-                        color="#666", va="bottom")
-        ax.set_xlabel("object size", fontsize=8)
-        ax.set_ylabel(ylabel, fontsize=8)
-        ax.grid(True, which="major", alpha=0.3)
-        ax.tick_params(axis="y", labelsize=7)
-    finish(fig, path, styles, used)
-    return True
-
-
-def plot_copies(rows, styles, path):
-    main = [r for r in rows if not r["suffix"] and r["size"] and "copies" in r["figures"]]
-    ops = sorted_ops({op_key(r) for r in main})
-    title = "Copies per payload byte (P2), at each target's largest size"
-    if not ops:
-        no_data_figure(title, path, "no copies counter in these results")
-        return False
-    labels = [l for l in styles if any(r["label"] == l for r in main)]
-    fig, ax = plt.subplots(figsize=(max(8, 1.2 * len(ops) + 2), 4.8))
-    fig.suptitle(title, fontsize=13, fontweight="bold")
-    width = 0.8 / max(1, len(labels))
-    for i, label in enumerate(labels):
-        xs, ys = [], []
-        for j, op in enumerate(ops):
-            mine = [r for r in main if r["label"] == label and op_key(r) == op]
-            if not mine:
-                continue
-            largest = max(mine, key=lambda r: r["size"])
-            xs.append(j - 0.4 + width * (i + 0.5))
-            ys.append(largest["figures"]["copies"])
-        ax.bar(xs, ys, width=width * 0.95, color=styles[label]["color"], label=label,
-               hatch=None if styles[label]["linestyle"] == "-" else "//", edgecolor="white")
-    for y, text in ((1.0, "1.0: a straight stream"), (2.0, "2.0: a temp-file spool")):
-        ax.axhline(y, color="#999", linewidth=0.8, linestyle=":")
-        ax.annotate(text, (0.005, y), xycoords=("axes fraction", "data"), fontsize=7,
-                    color="#666", va="bottom")
-    ax.set_xticks(range(len(ops)))
-    ax.set_xticklabels(ops, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("copies (wchar or rchar growth / payload)", fontsize=8)
-    ax.set_ylim(0, max(2.4, max((r["figures"]["copies"] for r in main), default=0) * 1.1))
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(fontsize=8, ncol=min(len(labels), 4), loc="upper right")
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return True
-
-
-def plot_fds(rows, styles, path):
-    title = "Descriptors held across the run (P4): cumulative fd_delta, transfer by transfer"
-    series = {}
-    for r in rows:  # rows are in run order within each file
-        if r["suffix"] or "fd_delta" not in r["figures"]:
-            continue
-        series.setdefault(r["label"], []).append(
-            (r["figures"]["fd_delta"], r["figures"].get("deleted_open", 0)))
-    if not series:
-        no_data_figure(title, path, "no fd_delta counter in these results")
-        return False
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.6))
-    fig.suptitle(title, fontsize=13, fontweight="bold")
-    for label in styles:
-        if label not in series:
-            continue
-        total, xs, ys = 0, [0], [0]
-        for i, (d, _) in enumerate(series[label], 1):
-            total += d
-            xs.append(i)
-            ys.append(total)
-        ax.step(xs, ys, where="post", color=styles[label]["color"],
-                linestyle=styles[label]["linestyle"], linewidth=1.6, label=label)
-        ax2.plot(range(1, len(series[label]) + 1), [d for _, d in series[label]],
-                 color=styles[label]["color"], linestyle=styles[label]["linestyle"],
-                 marker=styles[label]["marker"], markersize=3, linewidth=1, label=label)
-    ax.set_xlabel("benchmark (transfer) in run order", fontsize=8)
-    ax.set_ylabel("descriptors above the start (count)", fontsize=8)
-    ax.set_title("flat at 0: nothing leaks", fontsize=9)
-    ax2.set_xlabel("benchmark (transfer) in run order", fontsize=8)
-    ax2.set_ylabel("open unlinked files after it (count)", fontsize=8)
-    ax2.set_title("deleted_open: temp files unlinked but held open", fontsize=9)
-    for a in (ax, ax2):
-        a.grid(True, alpha=0.3)
-        a.set_ylim(bottom=-0.5)
-    ax.legend(fontsize=8)
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return True
-
-
 def summary_lines(rows, labels):
     lines = []
     for label in labels:
-        mine = [r for r in rows if r["label"] == label and not r["suffix"]]
+        mine = [r for r in rows if r["label"] == label and r["variant"] != "checks"]
         ok = [r for r in mine if not r["error"]]
-        f = [r["figures"] for r in ok]
+        # The maxima are of one transfer at a time: under load the peak is N transfers'.
+        f = [r["figures"] for r in ok if is_single(r)]
 
         def most(key, scale=1.0, fmt="{:.2f}"):
             v = [x[key] for x in f if key in x]
             return fmt.format(max(v) * scale) if v else "-"
-        leaks = sum(max(0, x.get("fd_delta", 0)) for x in f)
-        sha = sum(1 for x in f if x.get("sha256_ok") == 1)
+        leaks = sum(max(0, r["figures"].get("fd_delta", 0)) for r in ok)
+        sha = sum(1 for r in ok if r["figures"].get("sha256_ok") == 1)
         lines.append(
             f"{label}: {len(mine)} benchmarks ({len(mine) - len(ok)} failed); "
             f"peak RSS growth up to {most('rss_peak_kib', 1 / 1024, '{:.1f}')} MiB; "
@@ -346,7 +99,7 @@ def summary_lines(rows, labels):
             f"read before 1st byte up to {most('first_byte_read_kib', 1 / 1024, '{:.1f}')} MiB; "
             f"TTFB up to {most('ttfb_us', 1 / 1000, '{:.1f}')} ms; "
             f"descriptors gained {leaks:g}; sha256 ok {sha}/{len(ok)}")
-    return lines
+    return lines + load_summary_lines(rows, labels)
 
 
 def esc(x):
@@ -381,6 +134,12 @@ with the size (<code>buffer-upload</code>, <code>load-whole</code>), a first byt
 waits for the whole object (<code>spool-download</code>), two copies
 (<code>spool-upload</code>, <code>spool-download</code>), descriptors piling up
 (<code>leak-tempfile</code>). Cells of the table that break an invariant are red.</p>""")
+    load_table = load_table_html(rows, labels)
+    if any(name in dict(LOAD_PLOTS) for name in plots):
+        p.append("""<p>The plots against N (<code>load_*.png</code>) are of a concurrency
+sweep: the same benchmark with N transfers at once, each on its own connection. Memory
+per connection should stay flat or fall as N grows, aggregate throughput should hold,
+and time to first byte grows no faster than N.</p>""")
     captions = {
         "memory.png": "Peak RSS growth of the server's process tree during one transfer "
                       "(VmHWM reset, or summed VmRSS sampled), against the object size, "
@@ -401,25 +160,29 @@ waits for the whole object (<code>spool-download</code>), two copies
         "fds.png": "Left: the sum of fd_delta over the run's transfers, in run order (a "
                    "leak is a staircase). Right: descriptors on unlinked files after each "
                    "transfer (P4).",
+        **dict(LOAD_PLOTS),
     }
     p.append("<h2>Plots</h2>")
     for name in plots:
         p.append(f"<figure><img src='{esc(name)}' alt='{esc(name)}'>"
                  f"<figcaption>{esc(captions.get(name, ''))}</figcaption></figure>")
+    p.append(load_table)
 
     p.append("<h2>Every benchmark</h2><p>One row per target &times; operation &times; size "
-             "(the median when the run had repetitions). The row marked <code>checks</code> is "
-             "the harness checking itself in the same run: our GET with and without the "
-             "probe (probe_cost_pct, goal within &plusmn;5) and against the curl tool "
-             "(client_vs_curl, goal 1.0 or more), medians of interleaved rounds, each with "
-             "its 95% interval (<code>_low</code>, <code>_high</code>) and a verdict "
-             "(1 met, 0 undecided at that many rounds, &minus;1 not met); "
-             "<code>check_pinned</code> 1 when harness and server ran on CPUs of their "
-             "own.</p>")
+             "(the median when the run had repetitions); <code>suffix</code> is what the "
+             "name has after the size (<code>cN</code>: N transfers at once). The row "
+             "marked <code>checks</code> is the harness checking itself in the same run: "
+             "our GET with and without the probe (probe_cost_pct, goal within &plusmn;5) "
+             "and against the curl tool (client_vs_curl, goal 1.0 or more), medians of "
+             "interleaved rounds, each with its 95% interval (<code>_low</code>, "
+             "<code>_high</code>) and a verdict (1 met, 0 undecided at that many rounds, "
+             "&minus;1 not met); <code>check_pinned</code> 1 when harness and server ran "
+             "on CPUs of their own.</p>")
     extra = sorted({k for r in rows for k in r["figures"]} - {c[0] for c in COLUMNS} - {
         "family_index", "per_family_instance_index", "repetitions", "repetition_index",
-        "threads", "iterations", "real_time", "cpu_time"})
-    p.append("<table><tr><th>target</th><th>proto</th><th>op</th><th>size</th><th>check</th>"
+        "threads", "iterations", "real_time", "cpu_time"}
+        - (LOAD_COUNTERS if load_table else set()))  # those are in the load table
+    p.append("<table><tr><th>target</th><th>proto</th><th>op</th><th>size</th><th>suffix</th>"
              + "".join(f"<th>{esc(c[1])}</th>" for c in COLUMNS)
              + "".join(f"<th>{esc(k)}</th>" for k in extra) + "<th>error</th></tr>")
     for r in rows:
@@ -485,26 +248,7 @@ def main(argv):
     styles = target_styles(labels)
     os.makedirs(args.out, exist_ok=True)
     out = args.out
-    plots = ["memory.png", "ttfb.png", "throughput.png", "first_byte_read.png", "copies.png",
-             "fds.png"]
-    plot_vs_size(rows, styles, os.path.join(out, "memory.png"),
-                 "Peak RSS growth of the server during a transfer (P1) vs object size",
-                 "rss_peak_kib", 1 / 1024, "peak RSS growth (MiB)", True, floor=0.05,
-                 note="log-log; flat = streaming, slope 1 = the body held in memory")
-    plot_vs_size(rows, styles, os.path.join(out, "ttfb.png"),
-                 "Time to first byte (P3) vs object size", "ttfb_us", 1 / 1000,
-                 "time to first byte (ms)", True, floor=0.01,
-                 note="log-log; flat = first byte at once")
-    plot_vs_size(rows, styles, os.path.join(out, "throughput.png"),
-                 "Throughput vs object size", "bytes_per_second", 1 / 1e6, "throughput (MB/s)",
-                 False)
-    plot_vs_size(rows, styles, os.path.join(out, "first_byte_read.png"),
-                 "Bytes the server read before the client's first byte (P3), downloads",
-                 "first_byte_read_kib", 1 / 1024, "read before first byte (MiB)", True,
-                 ops_filter=lambda r: r["op"] in DOWNLOADS, floor=0.01,
-                 note="log-log; the noise-free P3 figure: a spool reads the whole object first")
-    plot_copies(rows, styles, os.path.join(out, "copies.png"))
-    plot_fds(rows, styles, os.path.join(out, "fds.png"))
+    plots = draw_size_plots(rows, styles, out) + draw_load_plots(rows, labels, out)
     summary = summary_lines(rows, labels)
     write_html(out, [(p, c) for p, (c, _) in zip(args.results, files)], rows, labels, plots,
                summary, args.results)

@@ -1,18 +1,18 @@
 """Constants and small helpers shared by the peers report's modules: the units and
 sizes, the order of operations, the P1-P7 names, the conformance matrix's groups, the
 limits of `streambench gate`'s invariants (bench/streambench/gate.hpp), the patterns that
-classify error messages, InputError (unusable input), and size parsing/formatting
-and op ordering. Python stdlib only.
+classify error messages, InputError (unusable input, streambench_json's), size
+formatting and op ordering. Python stdlib only.
 """
 
 import re
 
+# One error class for unusable input, here and in scripts/report.py.
+from streambench_json import InputError  # noqa: F401  (re-exported)
 
 KIB = 1024
 MIB = 1024 * 1024
 GIB = 1024 ** 3
-UNITS = {"": 1, "b": 1, "kib": KIB, "mib": MIB, "gib": GIB, "tib": 1024 ** 4,
-         "kb": 1000, "mb": 1000 ** 2, "gb": 1000 ** 3, "tb": 1000 ** 4}
 # As scripts/report.py: downloads then uploads, HTTP then FTP.
 OP_ORDER = ["http/get", "http/range", "ftp/retr", "ftp/rest",
             "http/put", "http/put-chunked", "http/post", "http/post-chunked",
@@ -43,18 +43,7 @@ REFUSED = re.compile(r"\b(answered|status) (40[0345]|501)\b")
 TAG = re.compile(r"</?[A-Za-z!][^<>]*>")
 
 
-class InputError(Exception):
-    pass
-
-
 # --- small helpers ----------------------------------------------------------------------
-
-def parse_size(text):
-    m = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", text or "")
-    if not m or m.group(2).lower() not in UNITS:
-        return None
-    return int(m.group(1)) * UNITS[m.group(2).lower()]
-
 
 def fmt_size(n):
     for unit, k in (("GiB", GIB), ("MiB", MIB), ("KiB", KIB)):

@@ -6,7 +6,7 @@ invariants (bench_evidence, verdict, verdicts), and the conformance matrix (matr
 matrix_groups). Python stdlib only; works on what load.py returns.
 """
 
-from streambench_json import median
+from streambench_json import is_single, median, op_key
 
 from .common import (COPIES_MAX, DOWNLOADS, FIRST_BYTE_READ_FRACTION, FIRST_BYTE_READ_KIB,
                      FLAT_MEMORY_KIB, GROUPS, MISMATCH, PROPERTIES, REFSERVER, REFUSED,
@@ -23,9 +23,10 @@ def aggregate(server):
     cells = {}
     for entry in server["rounds"]:
         for row in entry["rows"] or []:
-            if row["suffix"] or not row["op"] or not row["size"]:
+            # One transfer at a time only: the ranking compares like with like.
+            if not is_single(row) or not row["op"] or not row["size"]:
                 continue
-            cell = cells.setdefault((row["op"], row["size"]),
+            cell = cells.setdefault((op_key(row), row["size"]),
                                     {"values": {}, "errors": [], "rounds": 0})
             if row["error"]:
                 cell["errors"].append(row["error"])

@@ -1,19 +1,19 @@
-"""Parsing of a `scripts/bench --peers` results folder: streambench's Google Benchmark
-JSON (load_bench), its stderr logs (skipped_ops, last_words), the conformance suite's
-GoogleTest XML (load_conformance), the .tsv manifests (read_tsv), and the whole folder
-(load_results); plus the helpers that turn benchmark errors and GoogleTest messages into
-one-line reasons (short_error, clean_message, one_line, expected_actual, group_of).
+"""Parsing of a `scripts/bench --peers` results folder: its stderr logs (skipped_ops,
+last_words), the conformance suite's GoogleTest XML (load_conformance), the .tsv
+manifests (read_tsv), and the whole folder (load_results), whose streambench JSON files
+streambench_json.read_results reads, as for scripts/report.py; plus the helpers that
+turn benchmark errors and GoogleTest messages into one-line reasons (short_error,
+clean_message, one_line, expected_actual, group_of).
 Python stdlib only; raises InputError on unusable input.
 """
 
-import json
 import os
 import re
 import xml.etree.ElementTree as ET
 
-from streambench_json import benchmark_figures
+from streambench_json import read_results
 
-from .common import REFSERVER, TAG, InputError, parse_size
+from .common import REFSERVER, TAG, InputError
 
 
 def group_of(suite):
@@ -69,34 +69,6 @@ def read_tsv(path):
         return None
     with open(path, encoding="utf-8") as f:
         return [line.rstrip("\n").split("\t") for line in f if line.strip()]
-
-
-def load_bench(path):
-    """One streambench JSON file: (context, rows), each row a dict with op ("http/get"),
-    size, suffix ("checks" for the harness's own row), error and figures (the numeric
-    fields; the median over Google Benchmark repetitions when there are some)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}")
-    except ValueError as e:
-        raise InputError(f"{path}: not JSON ({e})")
-    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
-        raise InputError(f"{path}: not a Google Benchmark JSON file")
-    context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
-    entries = [b for b in doc["benchmarks"]
-               if isinstance(b, dict) and isinstance(b.get("name"), str)]
-    rows = []
-    for name, error, figures in benchmark_figures(entries):
-        parts = name.split("/")
-        rows.append({
-            "name": name, "target": parts[0],
-            "op": "/".join(parts[1:3]) if len(parts) >= 3 else "",
-            "size": parse_size(parts[3]) if len(parts) >= 4 else None,
-            "suffix": "/".join(parts[4:]), "error": error, "figures": figures,
-        })
-    return context, rows
 
 
 def skipped_ops(log_path):
@@ -208,7 +180,7 @@ def load_results(results):
                          "error": None}
                 if os.path.exists(path):
                     try:
-                        context, rows = load_bench(path)
+                        context, rows = read_results(path)
                         entry["rows"] = rows
                         s["context"] = s["context"] or context
                     except InputError as e:

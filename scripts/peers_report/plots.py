@@ -1,21 +1,21 @@
 """The peers report's plots: the rows scripts/report.py plots, made from each server's
 medians over the rounds (plot_rows), the list of plots with their captions (PLOTS), and
-drawing them with scripts/report.py, one line per server (draw_plots). matplotlib is
-imported (through scripts/report.py) only when draw_plots runs, so the rest of the
-report works without it.
+drawing them with scripts/report_plots.py, one line per server (draw_plots). matplotlib
+is imported (through scripts/report_plots.py) only when draw_plots runs, so the rest of
+the report works without it.
 """
 
 import os
 import sys
 
-from .common import DOWNLOADS, op_index
+from .common import op_index
 
-# scripts/, where scripts/report.py is.
+# scripts/, where scripts/report_plots.py is.
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def plot_rows(servers, cells_by_server):
-    """Rows as scripts/report.py's load() makes them, one per server x op x size, with the
+    """Rows as streambench_json.read_results makes them, one per server x op x size, with the
     medians over the rounds as figures, in streambench's run order (sizes, then ops)."""
     rows = []
     for s in servers:
@@ -27,7 +27,8 @@ def plot_rows(servers, cells_by_server):
             proto, name = op.split("/", 1)
             rows.append({"name": f"{s['name']}/{op}/{size}", "file": "", "context": {},
                          "target": s["name"], "proto": proto, "op": name, "size": size,
-                         "suffix": "", "error": None, "figures": dict(cell["median"]),
+                         "suffix": "", "concurrency": None, "variant": "", "error": None,
+                         "figures": dict(cell["median"]),
                          "label": s["name"]})
     return rows
 
@@ -49,30 +50,14 @@ PLOTS = [
 
 
 def draw_plots(out, servers, cells_by_server):
-    """The plots of scripts/report.py, one line per server. Returns the PNGs written, or
+    """The plots of scripts/report_plots.py, one line per server. Returns the PNGs written, or
     raises ImportError when matplotlib is missing."""
     if HERE not in sys.path:
         sys.path.insert(0, HERE)
-    import report  # noqa: E402  (scripts/report.py; imports matplotlib)
+    # Imports matplotlib: here, so that the rest of the report works without it.
+    from report_plots import draw_size_plots, target_styles
     rows = plot_rows(servers, cells_by_server)
     labels = [s["name"] for s in servers if any(r["label"] == s["name"] for r in rows)]
-    styles = report.target_styles(labels)
-    report.plot_vs_size(rows, styles, os.path.join(out, "memory.png"),
-                        "Peak RSS growth of the server during a transfer (P1) vs object size",
-                        "rss_peak_kib", 1 / 1024, "peak RSS growth (MiB)", True, floor=0.05,
-                        note="log-log; flat = streaming, slope 1 = the body held in memory")
-    report.plot_vs_size(rows, styles, os.path.join(out, "ttfb.png"),
-                        "Time to first byte (P3) vs object size", "ttfb_us", 1 / 1000,
-                        "time to first byte (ms)", True, floor=0.01,
-                        note="log-log; flat = first byte at once")
-    report.plot_vs_size(rows, styles, os.path.join(out, "throughput.png"),
-                        "Throughput vs object size (median over the rounds)",
-                        "bytes_per_second", 1 / 1e6, "throughput (MB/s)", False)
-    report.plot_vs_size(rows, styles, os.path.join(out, "first_byte_read.png"),
-                        "Bytes the server read before the client's first byte (P3), downloads",
-                        "first_byte_read_kib", 1 / 1024, "read before first byte (MiB)", True,
-                        ops_filter=lambda r: r["op"] in DOWNLOADS, floor=0.01,
-                        note="log-log; a spool reads the whole object first")
-    report.plot_copies(rows, styles, os.path.join(out, "copies.png"))
-    report.plot_fds(rows, styles, os.path.join(out, "fds.png"))
+    draw_size_plots(rows, target_styles(labels), out,
+                    throughput_title="Throughput vs object size (median over the rounds)")
     return [p for p, _ in PLOTS]

@@ -23,6 +23,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from peers_report import judge, load  # noqa: E402  (the package scripts/peers_report/)
+import streambench_json  # noqa: E402
 
 # The command line, scripts/peers_report.py, shadowed as a module by the package.
 _spec = importlib.util.spec_from_file_location(
@@ -113,9 +114,9 @@ class ParsingTest(unittest.TestCase):
             error_row("nginx", "http/post", "16MiB", "http-post answered 403 <html>\r\n"
                       "<head><title>403 Forbidden</title></head>\r\n</html>\r\n"),
         ])
-        context, rows = load.load_bench(path)
+        context, rows = streambench_json.read_results(path)
         self.assertEqual(context["target"], "nginx")
-        self.assertEqual([r["op"] for r in rows], ["http/get", "http/post"])
+        self.assertEqual([streambench_json.op_key(r) for r in rows], ["http/get", "http/post"])
         self.assertEqual(rows[0]["size"], 16 * MIB)
         self.assertEqual(rows[0]["suffix"], "")
         self.assertAlmostEqual(rows[0]["figures"]["bytes_per_second"], 1e9)
@@ -132,7 +133,7 @@ class ParsingTest(unittest.TestCase):
         with open(path, "w") as f:
             f.write("not json")
         with self.assertRaises(load.InputError):
-            load.load_bench(path)
+            streambench_json.read_results(path)
 
     def test_skipped_ops_from_the_log(self):
         path = os.path.join(self.dir, "a.log")
@@ -192,8 +193,10 @@ def server(name, rounds, conformance=None, skipped=None, state="ran", reason="")
 
 
 def row(op, size, error=None, **figures):
-    return {"name": "", "target": "", "op": op, "size": size, "suffix": "",
-            "error": error, "figures": figures}
+    """A row as streambench_json.read_results makes it, for op "proto/op"."""
+    proto, name = op.split("/", 1)
+    return {"name": "", "target": "", "proto": proto, "op": name, "size": size, "suffix": "",
+            "concurrency": None, "variant": "", "error": error, "figures": figures}
 
 
 class AggregationTest(unittest.TestCase):

@@ -2,13 +2,17 @@
 """ctest report_py: scripts/report.py on small results files (tests/fixtures/: the
 refserver at 16 MiB, legacy spool-download at 16 and 64 MiB) writes index.html and every
 PNG, non-trivial; it renders what it can when counters are missing; it refuses a file
-that is not streambench JSON with exit 2 and a clear message.
+that is not streambench JSON with exit 2 and a clear message. Load mode (fixtures
+load-sweep-*.json: the refserver and legacy read-ahead, http/get and ftp/stor of 1 MiB
+at --concurrency 1,16,256): the plots against N and the load table; none of them
+without a sweep; names with more parts around /cN (--mix, --stalled-reader) still read.
 
     /usr/bin/python3 scripts/tests/report_test.py WORKDIR
 """
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -18,8 +22,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPORT = os.path.join(HERE, "..", "report.py")
 FIXTURES = [os.path.join(HERE, "fixtures", f)
             for f in ("refserver-16MiB.json", "legacy-spool-download.json")]
+SWEEPS = [os.path.join(HERE, "fixtures", f)
+          for f in ("load-sweep-refserver.json", "load-sweep-legacy-read-ahead.json")]
 PNGS = ["memory.png", "ttfb.png", "throughput.png", "first_byte_read.png", "copies.png",
         "fds.png"]
+LOAD_PNGS = ["load_memory.png", "load_ttfb.png", "load_throughput.png"]
+sys.path.insert(0, os.path.join(HERE, ".."))
+from streambench_json import is_single, read_results, split_suffix  # noqa: E402
 failures = []
 
 
@@ -42,11 +51,11 @@ def png_size(path):
     return struct.unpack(">II", head[16:24])
 
 
-def check_report(out, what):
+def check_report(out, what, pngs=PNGS):
     index = os.path.join(out, "index.html")
     check(os.path.isfile(index) and os.path.getsize(index) > 4000, f"{what}: index.html written")
     text = open(index, encoding="utf-8").read() if os.path.isfile(index) else ""
-    for png in PNGS:
+    for png in pngs:
         path = os.path.join(out, png)
         check(os.path.isfile(path), f"{what}: {png} exists")
         if not os.path.isfile(path):
@@ -58,6 +67,92 @@ def check_report(out, what):
               f"{what}: {png} is a PNG of a readable size ({dims})")
         check(f"src='{png}'" in text, f"{what}: index.html shows {png}")
     return text
+
+
+def check_no_load(out, text, what):
+    for png in LOAD_PNGS:
+        check(not os.path.exists(os.path.join(out, png)), f"{what}: no {png}")
+        check(png not in text, f"{what}: index.html does not show {png}")
+
+
+def load_table(text):
+    """The rows of index.html's load table, each a list of its cells' text."""
+    m = re.search(r"<h2>Under load</h2>.*?</table>", text, re.S)
+    if not m:
+        return None, []
+    heads = re.findall(r"<th>(.*?)</th>", m.group(0))
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", tr)
+            for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", m.group(0), re.S) if "<td" in tr]
+    return heads, rows
+
+
+def check_load(work):
+    # 4. Names: the /cN part anywhere after the size; a sweep's c1 is one transfer at a time.
+    check(split_suffix(["c16"]) == (16, ""), "c16 is N = 16")
+    check(split_suffix(["c16", "mix-f16-s16"]) == (16, "mix-f16-s16"), "c16/mix-f16-s16")
+    check(split_suffix(["stalled", "c1000"]) == (1000, "stalled"), "stalled/c1000")
+    check(split_suffix(["checks"]) == (None, "checks"), "checks has no N")
+    _, rows = read_results(SWEEPS[0])
+    check([r["concurrency"] for r in rows] == [1, 16, 256, 1, 16, 256],
+          f"the fixture's N, in run order ({[r['concurrency'] for r in rows]})")
+    check([is_single(r) for r in rows] == [True, False, False] * 2,
+          "only the c1 rows are plotted against the size")
+
+    # 5. Two targets, two ops, a sweep 1, 16, 256: the load plots and the load table.
+    out = os.path.join(work, "sweep")
+    r = report([*SWEEPS, "-o", out])
+    check(r.returncode == 0, f"report.py exits 0 on a sweep ({r.returncode}: {r.stderr})")
+    text = check_report(out, "sweep", PNGS + LOAD_PNGS)
+    heads, table = load_table(text)
+    for head in ("target", "op", "N", "aggregate MB/s", "TTFB p50 ms", "TTFB p99 ms",
+                 "RSS per connection KiB", "fd_peak", "fd_delta"):
+        check(heads is not None and head in heads, f"the load table has a column {head}")
+    check("variant" not in (heads or []), "no variant column when no row has one")
+    check(len(table) == 12, f"the load table has 2 targets x 2 ops x 3 N rows ({len(table)})")
+    if heads and table:
+        col = {h: i for i, h in enumerate(heads)}
+        key = [(t[col["target"]], t[col["op"]], t[col["N"]]) for t in table]
+        check(key[:3] == [("refserver", "http/get", n) for n in ("1", "16", "256")],
+              f"the refserver first, a sweep reading down ({key[:3]})")
+        want = {("refserver", "ftp/stor", "256"): "246.8",
+                ("legacy-read-ahead", "http/get", "16"): "1280.0"}
+        for k, v in want.items():
+            got = [t[col["RSS per connection KiB"]] for t in table
+                   if (t[col["target"]], t[col["op"]], t[col["N"]]) == k]
+            check(got == [v], f"RSS per connection of {k} is {v} KiB ({got})")
+    # The load counters are in the load table, not again in the main one.
+    main = text[text.find("<h2>Every benchmark</h2>"):]
+    check("<th>ttfb_p99_us</th>" not in main, "the main table leaves ttfb_p99_us out")
+    check("refserver under load, at N=256" in r.stdout, f"the summary's load line ({r.stdout})")
+
+    # 6. One N only (no sweep): the load table, but no plot against N.
+    doc = json.load(open(SWEEPS[0]))
+    doc["benchmarks"] = [b for b in doc["benchmarks"] if "/c16/" in b["name"]]
+    one = os.path.join(work, "one-n.json")
+    json.dump(doc, open(one, "w"))
+    out = os.path.join(work, "one-n")
+    r = report([one, "-o", out])
+    check(r.returncode == 0, f"report.py exits 0 on one N ({r.stderr})")
+    text = check_report(out, "one N", [])  # no c1 row: the size plots say "no data"
+    check_no_load(out, text, "one N")
+    check(len(load_table(text)[1]) == 2, "one N: the load table has its 2 rows")
+
+    # 7. Names with parts around /cN and counters unknown today: still a sweep.
+    doc = json.load(open(SWEEPS[0]))
+    for b in doc["benchmarks"]:
+        for k in ("name", "run_name"):
+            b[k] = b[k].replace("/http/get/1MiB/", "/http/get/1MiB/stalled/").replace(
+                "/manual_time", "").replace("/iterations:1", "/mix-f16-s16/iterations:1")
+        b["stalled_seconds"] = 2.0
+    mixed = os.path.join(work, "mixed.json")
+    json.dump(doc, open(mixed, "w"))
+    out = os.path.join(work, "mixed")
+    r = report([mixed, "-o", out])
+    check(r.returncode == 0, f"report.py exits 0 on new name parts ({r.stderr})")
+    text = check_report(out, "new name parts", LOAD_PNGS)
+    heads, table = load_table(text)
+    check("variant" in (heads or []) and any("stalled/mix-f16-s16" in t for t in table),
+          "the load table shows the variant stalled/mix-f16-s16")
 
 
 def main():
@@ -77,6 +172,8 @@ def main():
         check(word in text, f"index.html mentions {word}")
     # The legacy profile's 2.0 copies are flagged as breaking an invariant.
     check("class='n bad'>2.00<" in text, "index.html flags copies 2.00 in red")
+    # No sweep: no load plot (no empty panels), no load table.
+    check_no_load(out, text, "no sweep")
 
     # 2. Some counters missing: renders what it can.
     doc = json.load(open(FIXTURES[0]))
@@ -102,6 +199,8 @@ def main():
         check(r.returncode == 2, f"exit 2 on {words} ({r.returncode})")
         check(words in r.stderr and "Traceback" not in r.stderr,
               f"a clear message for {words}: {r.stderr.strip()}")
+
+    check_load(work)
 
     if failures:
         print(f"{len(failures)} check(s) failed", file=sys.stderr)
