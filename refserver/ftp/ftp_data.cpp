@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "refserver/drop_unsent.hpp"
 #include "refserver/ftp/ftp_address.hpp"
 #include "refserver/sendfile_pump.hpp"
 
@@ -123,6 +124,11 @@ void DataChannel::finish(TransferEnd end) {
 
 void DataChannel::abort(std::string why) {
   finish({TransferEnd::Kind::aborted, std::move(why)});
+}
+
+void DataChannel::abort_stalled(std::string why) {
+  drop_unsent_on_close(socket_);
+  abort(std::move(why));
 }
 
 void DataChannel::send_file(std::unique_ptr<store::Object> object, uint64_t offset, bool ascii,

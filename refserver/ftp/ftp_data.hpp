@@ -88,6 +88,9 @@ class DataChannel : public std::enable_shared_from_this<DataChannel> {
 
   // ABOR or the end of the session: stops what is in flight; `done` gets `aborted`.
   void abort(std::string why);
+  // The idle timeout: as abort(), and what is queued for a peer that stopped reading is
+  // dropped with a reset rather than left to the kernel (refserver/drop_unsent.hpp).
+  void abort_stalled(std::string why);
   bool busy() const { return static_cast<bool>(params_.done); }
   uint64_t bytes_moved() const { return bytes_; }
 

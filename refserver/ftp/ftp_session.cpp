@@ -155,7 +155,7 @@ void FtpSession::do_watchdog() {
     if (ec || self->closed_) return;
     if (Clock::now() < self->deadline_) return self->do_watchdog();
     spdlog::info("ftp: idle timeout; closing the session");
-    if (self->data_) self->data_->abort("idle timeout");
+    if (self->data_) self->data_->abort_stalled("idle timeout");
     self->close_after_reply(Reply(R::service_not_available, "Idle timeout; closing."));
   });
 }

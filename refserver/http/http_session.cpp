@@ -2,6 +2,7 @@
 // close; bodies through the fixed buffer; the watchdog. Method handlers live in
 // http_get.cpp, http_put.cpp, http_post.cpp and http_dav.cpp.
 #include "refserver/http/http_session.hpp"
+#include "refserver/drop_unsent.hpp"
 #include "refserver/off_network.hpp"
 
 #include <spdlog/spdlog.h>
@@ -80,6 +81,7 @@ void HttpSession::do_watchdog() {
     if (ec == asio::error::operation_aborted || self->closed_) return;
     if (Clock::now() >= self->deadline_) {
       spdlog::debug("http: closing a connection that timed out");
+      drop_unsent_on_close(self->socket_);
       self->close();
       return;
     }

@@ -1,10 +1,15 @@
 // The FTP front end's exact replies, over a raw control connection to the spawned
 // refserver: login, data connection setup, RFC 3659 facts, ABOR mid-transfer, and
 // hostile input (RFC 2577 address checks, over-long lines, traversal, login limits).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <chrono>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "bench/lib/ftp_control.hpp"
@@ -256,6 +261,52 @@ TEST_F(FtpProtocol, IdleSessionGets421) {
   auto reply = c->read_reply(10s);
   EXPECT_EQ(reply.code, 421) << reply.text;
   EXPECT_TRUE(c->connection().wait_closed(5s));
+}
+
+// The server's TCP state of the connection from local port `from` to `to`, from
+// /proc/PID/net/tcp ("01" established, "04" FIN-WAIT-1, ...); "" when it has none.
+std::string tcp_state(pid_t pid, uint16_t from, uint16_t to) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/net/tcp");
+  std::string line, slot, local, remote, state;
+  std::getline(in, line);
+  while (in >> slot >> local >> remote >> state && std::getline(in, line)) {
+    auto port = [](const std::string& a) {
+      return std::stoul(a.substr(a.find(':') + 1), nullptr, 16);
+    };
+    if (port(local) == from && port(remote) == to) return state;
+  }
+  return "";
+}
+
+uint16_t port_of(int fd, bool peer) {
+  sockaddr_in a{};
+  socklen_t n = sizeof a;
+  if ((peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &n)
+            : ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n)) != 0)
+    return 0;
+  return ntohs(a.sin_port);
+}
+
+// A client that stops reading a RETR until the idle timeout: the data connection is reset,
+// not closed with megabytes still queued, which the kernel would keep sending (FIN-WAIT-1)
+// for as long as the client trickles reads.
+TEST_F(FtpProtocol, IdleRetrIsResetNotLeftQueuedInTheKernel) {
+  auto c = logged_in();
+  auto data = c->open_passive();
+  EXPECT_EQ(c->command("RETR big.bin").code, 150);
+  pollfd first_bytes{data->fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&first_bytes, 1, 30'000), 1) << "no byte of the RETR came";
+  const auto server_port = port_of(data->fd(), true), client_port = port_of(data->fd(), false);
+  ASSERT_EQ(tcp_state(server_->pid(), server_port, client_port), "01");
+  // Reading nothing, the session times out (2 s).
+  auto reply = c->read_reply(10s);
+  if (reply.code == 426) reply = c->read_reply(10s);
+  EXPECT_EQ(reply.code, 421) << reply.text;
+  std::string state;
+  EXPECT_TRUE(eventually(
+      [&] { return (state = tcp_state(server_->pid(), server_port, client_port)).empty(); }, 5s))
+      << "the server's end of the stalled data connection is still in TCP state " << state
+      << " (04: FIN-WAIT-1, sending what was queued)";
 }
 
 TEST_F(FtpProtocol, OverMaxConnectionsIs421AtGreeting) {

@@ -317,6 +317,11 @@ TEST_F(HttpSlowRead, SlowReadersKeepTheBudgetOthersAreServedAndTheIdleTimeoutClo
                                << idle + slack << " s";
   EXPECT_LE(r.all_closed_s - r.all_open_s, idle + slack);
   EXPECT_TRUE(r.client_still_running) << "slowhttptest ended before the server closed them";
+  // Closed with a reset: nothing left queued in the kernel for readers that stalled.
+  EXPECT_EQ(r.orphans.sockets, 0u)
+      << "closed slow connections still in FIN-WAIT-1 with "
+      << static_cast<double>(r.orphans.queued_bytes) / MiB
+      << " MiB queued: the kernel keeps them as long as the client trickles reads";
 }
 
 // --legacy read-ahead queues the object in memory as fast as the disk gives it: each slow
