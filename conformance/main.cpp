@@ -117,7 +117,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--sizes", sizes,
                  "Property sizes SMALL,LARGE[,FIRST_BYTE]: P1's slope from SMALL to LARGE, P2 "
-                 "and P7 at LARGE, P3 on a FIRST_BYTE object (default 16MiB,64MiB,256MiB)");
+                 "and P7 at LARGE, P3 on a FIRST_BYTE object, P1's slow readers on LARGE and "
+                 "FIRST_BYTE objects and its stalled ones on LARGE (default "
+                 "16MiB,64MiB,256MiB)");
   app.add_option("--without", without,
                  "Ops the target does not support, when it cannot say (OPTIONS, FEAT): "
                  "http-post, http-post-chunked, http-put-chunked, ftp-appe, ftp-rest, ...")

@@ -19,27 +19,43 @@ std::set<std::string> list_tree(const fs::path& root) {
   return names;
 }
 
+namespace {
+
+// `name` is one of `expected`, or ends with "/" and one of them.
+bool is_expected(const std::string& name, const std::set<std::string>& expected) {
+  if (expected.contains(name)) return true;
+  for (const auto& e : expected)
+    if (name.size() > e.size() && name.ends_with(e) && name[name.size() - e.size() - 1] == '/')
+      return true;
+  return false;
+}
+
+}  // namespace
+
 RootWatch::RootWatch(const std::optional<fs::path>& root) : root_(root) {
   if (root_) before_ = list_tree(*root_);
 }
 
-std::string RootWatch::new_entries(const std::set<std::string>& expected,
-                                   std::chrono::milliseconds timeout) const {
-  if (!root_) return "";
+std::vector<std::string> RootWatch::new_entry_list(const std::set<std::string>& expected,
+                                                   std::chrono::milliseconds timeout) const {
+  if (!root_) return {};
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     std::vector<std::string> fresh;
     for (const auto& name : list_tree(*root_))
-      if (!before_.contains(name) && !expected.contains(name)) fresh.push_back(name);
-    if (fresh.empty()) return "";
-    if (std::chrono::steady_clock::now() >= deadline) {
-      std::string out;
-      for (std::size_t i = 0; i < fresh.size() && i < 20; ++i) out += " " + fresh[i];
-      if (fresh.size() > 20) out += " ... (" + std::to_string(fresh.size()) + ")";
-      return out;
-    }
+      if (!before_.contains(name) && !is_expected(name, expected)) fresh.push_back(name);
+    if (fresh.empty() || std::chrono::steady_clock::now() >= deadline) return fresh;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+std::string RootWatch::new_entries(const std::set<std::string>& expected,
+                                   std::chrono::milliseconds timeout) const {
+  const auto fresh = new_entry_list(expected, timeout);
+  std::string out;
+  for (std::size_t i = 0; i < fresh.size() && i < 20; ++i) out += " " + fresh[i];
+  if (fresh.size() > 20) out += " ... (" + std::to_string(fresh.size()) + ")";
+  return out;
 }
 
 }  // namespace streamcheck::conformance

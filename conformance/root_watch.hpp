@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace streamcheck::conformance {
 
@@ -20,11 +21,18 @@ class RootWatch {
 
   bool watching() const { return root_.has_value(); }
   // Entries that are under the root now and were not at construction, other than
-  // `expected` (paths relative to the root, "dir/name"), waiting up to `timeout` for
-  // them to go: a server may remove its temp file a moment after the client's abort.
+  // `expected` (paths relative to the root, "dir/name", or to a directory under it: a
+  // server may give the suite a subdirectory of its root, as an FTP login directory),
+  // waiting up to `timeout` for them to go: a server may remove its temp file a moment
+  // after the client's abort.
   // "" when none; else " dir/.tmp-1 dir/x.part" (at most 20 named, then "... (N)").
   std::string new_entries(const std::set<std::string>& expected,
                           std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+  // The same entries, all of them, sorted ("dir/.tmp-1", "dir/x.part"); none when the
+  // root is unknown.
+  std::vector<std::string> new_entry_list(
+      const std::set<std::string>& expected,
+      std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
  private:
   std::optional<std::filesystem::path> root_;

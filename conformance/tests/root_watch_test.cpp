@@ -42,6 +42,14 @@ TEST_F(RootWatchTest, FilesThatWereThereAndExpectedNamesAndDirectoriesAreNotNew)
   EXPECT_EQ(watch.new_entries({"dir/new.bin"}, 0ms), "");
 }
 
+TEST_F(RootWatchTest, AnExpectedNameMayBeUnderADirectoryOfTheRoot) {
+  const RootWatch watch(root_);
+  fs::create_directories(root_ / "home" / "user" / "dir");
+  touch("home/user/dir/new.bin");   // the FTP login directory is home/user
+  touch("home/user/dir/xnew.bin");  // not "new.bin": the match is of whole names
+  EXPECT_EQ(watch.new_entries({"dir/new.bin", "new.bin"}, 0ms), " home/user/dir/xnew.bin");
+}
+
 TEST_F(RootWatchTest, WaitsForAFileTheServerRemovesAMomentLater) {
   const RootWatch watch(root_);
   touch("dir/x.part");

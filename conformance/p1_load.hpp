@@ -1,0 +1,60 @@
+// P1 flat memory under load (p1_load_readers.cpp, p1_load_uploads.cpp): memory per
+// connection stays bounded however big the object and however slow the client. A
+// server with no backpressure (it reads the object into memory as fast as the disk gives
+// it, whatever the socket takes) is flat for one fast client and grows by the whole
+// object for each slow one; so these tests read slowly, stop reading, and run many
+// uploads at once, some aborted. The figure is the peak RSS growth of the server's tree
+// over the sessions' whole life (from before they open, so what a session itself costs
+// counts too) divided by their number.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "bench/lib/probe.hpp"
+#include "conformance/suite.hpp"
+
+namespace streamcheck::conformance::load {
+
+inline constexpr Requirement kPerConnection{
+    "P1",
+    "Memory per connection stays bounded however big the object and however slow the "
+    "client: the server reads no further ahead than the socket takes."};
+
+// The budget per connection. The refserver needs one 256 KiB buffer and a session. A
+// server that forks per session shows its session processes' whole RSS, shared pages
+// counted once per process: 5-7 MiB per connection for vsftpd, proftpd and pure-ftpd here
+// (vsftpd's PSS, which shares them out, is under 1 MiB). A body held in memory is the
+// object's size (16 MiB and more) per connection.
+inline constexpr std::uint64_t kBudgetKiB = 8 * 1024;
+
+// A probe over the sessions' whole life, begun before they open. Its end() must not wait
+// for the tree to give descriptors back: stalled sessions still hold theirs, rightly.
+inline std::unique_ptr<bench::Probe> session_probe() {
+  using namespace std::chrono_literals;
+  return std::make_unique<bench::Probe>(suite().target().pid, bench::ProbeOptions{.fd_grace = 0ms});
+}
+
+inline std::uint64_t per_connection(const bench::Measurement& m, int n) {
+  return m.peak_growth_kib() / static_cast<std::uint64_t>(n);
+}
+
+// "8 connections each reading a 65536 KiB object: peak RSS growth 2048 KiB, 256 KiB per
+// connection: 0% of the object (VmHWM)". The negative controls (negative_control.cmake)
+// read the percentage: a server that holds the body shows most of the object.
+inline std::string growth_text(const bench::Measurement& m, int n, std::string_view doing,
+                               std::uint64_t object) {
+  const auto per_conn = per_connection(m, n);
+  const auto object_kib = std::max<std::uint64_t>(1, object / KiB);
+  return std::to_string(n) + " connections each " + std::string(doing) + " a " +
+         std::to_string(object_kib) + " KiB object: peak RSS growth " +
+         std::to_string(m.peak_growth_kib()) + " KiB, " + std::to_string(per_conn) +
+         " KiB per connection: " + std::to_string(per_conn * 100 / object_kib) +
+         "% of the object (" + (m.hwm_exact ? "VmHWM" : "sampled VmRSS") + ")";
+}
+
+}  // namespace streamcheck::conformance::load
