@@ -1,5 +1,6 @@
 // refserver: the reference streaming file server. Parses the command line, opens the
 // store, starts the front ends, prints the ready line, and stops cleanly on SIGTERM.
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include <malloc.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -86,7 +88,22 @@ void raise_fd_limit(size_t max_connections) {
         limit.rlim_cur, need, max_connections);
 }
 
+// Each connection has a body buffer of its own (--buffer, 256 KiB by default). glibc
+// serves a block that large with mmap(2), but once one is freed it raises its mmap
+// threshold to that size and takes the next ones from its heap arenas, which keep what
+// ended sessions freed: after 64 concurrent uploads the server stayed 12-20 MiB above
+// where it started, for good. A fixed threshold keeps every body buffer a mapping of its
+// own, unmapped when its session ends.
+void return_session_buffers_to_the_system(uint64_t buffer_bytes) {
+  constexpr uint64_t kFloor = 64 * 1024;  // below it, page-table work outweighs the gain
+  const auto threshold = std::max(kFloor, std::min<uint64_t>(buffer_bytes, 128 * 1024));
+  if (::mallopt(M_MMAP_THRESHOLD, static_cast<int>(threshold)) != 1)
+    spdlog::warn("mallopt(M_MMAP_THRESHOLD, {}) failed: freed session buffers stay in the heap",
+                 threshold);
+}
+
 int run(const Options& opt) {
+  return_session_buffers_to_the_system(opt.buffer);
   raise_fd_limit(opt.max_connections);
   std::error_code fs_ec;
   std::filesystem::create_directories(opt.root, fs_ec);
