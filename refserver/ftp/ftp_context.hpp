@@ -35,7 +35,9 @@ struct FtpLimits {
 struct FtpContext {
   store::Store& store;
   const Users& users;
-  // Calls the store marks MAY BLOCK LONG (commit, append's prefix copy) run here.
+  // Store calls that may block run here, never on the network threads: the ones the
+  // store marks MAY BLOCK LONG (commit, append's prefix copy), and every write of an
+  // upload.
   boost::asio::thread_pool& blocking;
   FtpLimits limits;
   PortRange passive_ports;

@@ -28,8 +28,8 @@ struct HttpLimits {
 struct HttpContext {
   store::Store& store;
   const Users& users;
-  // Calls the store marks MAY BLOCK LONG (commit: fsync, rename) run here, never on
-  // the network threads.
+  // Store calls that may block run here, never on the network threads: the ones the
+  // store marks MAY BLOCK LONG (commit: fsync, rename), and every write of a body.
   boost::asio::thread_pool& blocking;
   HttpLimits limits;
 };
