@@ -107,7 +107,8 @@ class RefserverSlowDisk : public ::testing::Test {
     if (auto why = testing::SlowFs::unavailable()) GTEST_SKIP() << "no slow disk here: " << *why;
     dir_.emplace();
     disk_.emplace(dir_->path / "backing", dir_->path / "mnt");
-    server_.emplace(std::vector<std::string>{}, "/tmp", disk_->mountpoint());
+    // 256 KiB pieces: eight writes for each upload below, each held.
+    server_.emplace(std::vector<std::string>{"--buffer", "256KiB"}, "/tmp", disk_->mountpoint());
   }
   void TearDown() override {
     server_.reset();  // what uses the mount goes first
