@@ -1,6 +1,8 @@
-// Calls the store marks MAY BLOCK LONG (commit: fsync, rename; append's prefix copy)
-// run on a worker pool, never on a network thread; their result comes back on the
-// session's strand.
+// Store calls that may block run on a worker pool, never on a network thread: those the
+// store marks MAY BLOCK LONG (commit: fsync, rename; append's prefix copy) and upload
+// writes (a write blocks as long as the disk makes it: a full device queue, dirty-page
+// throttling, a slow or stalled filesystem). Their result comes back on the session's
+// strand. The pool's size is refserver's --io-threads (main.cpp says why 32).
 #pragma once
 
 #include <functional>

@@ -23,7 +23,7 @@ struct PortRange {
 };
 
 struct FtpLimits {
-  size_t buffer_bytes = 256 * 1024;                        // the one data buffer per session
+  size_t buffer_bytes = 1024 * 1024;                       // the one data buffer per session
   size_t max_line = 4096;                                  // control line; longer ones get 500
   std::chrono::milliseconds idle_timeout{300'000};         // control idle, or a stalled transfer
   std::chrono::milliseconds data_connect_timeout{30'000};  // for the data connection
@@ -35,7 +35,9 @@ struct FtpLimits {
 struct FtpContext {
   store::Store& store;
   const Users& users;
-  // Calls the store marks MAY BLOCK LONG (commit, append's prefix copy) run here.
+  // Store calls that may block run here, never on the network threads: the ones the
+  // store marks MAY BLOCK LONG (commit, append's prefix copy), and every write of an
+  // upload.
   boost::asio::thread_pool& blocking;
   FtpLimits limits;
   PortRange passive_ports;

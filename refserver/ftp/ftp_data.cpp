@@ -7,6 +7,7 @@
 
 #include "refserver/drop_unsent.hpp"
 #include "refserver/ftp/ftp_address.hpp"
+#include "refserver/off_network.hpp"
 #include "refserver/sendfile_pump.hpp"
 
 namespace streamcheck::ftp {
@@ -104,12 +105,18 @@ void DataChannel::on_accepted(error_code ec, std::function<void()> then) {
 }
 
 void DataChannel::finish(TransferEnd end) {
-  if (!busy()) return;
+  if (!busy() || pending_) return;
   error_code ignored;
   open_timer_.cancel();
   if (acceptor_) acceptor_->close(ignored);
   socket_.shutdown(Tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  if (writing_) {
+    // The pool is still writing from the buffer into the upload: both stay as they are
+    // until it returns (on_written comes back here).
+    pending_ = std::move(end);
+    return;
+  }
   object_.reset();
   text_.clear();
   end.bytes = bytes_;
@@ -211,18 +218,22 @@ void DataChannel::do_send_text() {
 }
 
 void DataChannel::receive(std::unique_ptr<store::Upload> upload, bool ascii, Params p,
+                          asio::thread_pool& pool,
                           std::function<void(std::unique_ptr<store::Upload>)> received) {
   params_ = std::move(p);
   upload_ = std::move(upload);
   received_ = std::move(received);
+  pool_ = &pool;
+  filled_ = 0;
   ascii_ = ascii;
   from_ascii_ = FromNetworkAscii();
   open([this] { do_receive(); });
 }
 
 void DataChannel::do_receive() {
-  // ASCII converts in place: read at [1, n+1), convert into [0, ...) (CRLF -> LF).
-  auto into = ascii_ ? params_.buffer.subspan(1) : params_.buffer;
+  // ASCII converts in place: read at [filled+1, ...), convert into [filled, ...)
+  // (CRLF -> LF; the byte of slack is for a CR held back from the read before).
+  auto into = params_.buffer.subspan(filled_ + (ascii_ ? 1 : 0));
   socket_.async_read_some(
       asio::buffer(into.data(), into.size()),
       [self = shared_from_this()](error_code ec, size_t n) { self->on_received(ec, n); });
@@ -230,25 +241,52 @@ void DataChannel::do_receive() {
 
 void DataChannel::on_received(error_code ec, size_t n) {
   if (!busy()) return;
-  std::span<const std::byte> chunk;
   if (n > 0) {
     bytes_ += n;
     params_.on_progress();
-    if (ascii_) {
-      auto converted = from_ascii_.convert(params_.buffer.subspan(1, n), params_.buffer);
-      chunk = params_.buffer.first(converted.produced);
-    } else {
-      chunk = params_.buffer.first(n);
-    }
+    filled_ += ascii_ ? from_ascii_
+                            .convert(params_.buffer.subspan(filled_ + 1, n),
+                                     params_.buffer.subspan(filled_))
+                            .produced
+                      : n;
   }
-  if (ec == asio::error::eof && ascii_ && from_ascii_.has_pending_cr())
-    chunk = params_.buffer.first(from_ascii_.finish(params_.buffer));
-  if (!chunk.empty()) {
-    if (auto st = upload_->write(chunk); !st)
-      return finish({TransferEnd::Kind::store_error, st.message(), st});
+  const bool eof = ec == asio::error::eof;
+  if (ec && !eof) return finish({TransferEnd::Kind::aborted, "data connection: " + ec.message()});
+  // A CR held back at the end of the stream has room: every read starts with at least
+  // two bytes free after `filled_` (see `full`).
+  if (eof && ascii_ && from_ascii_.has_pending_cr())
+    filled_ += from_ascii_.finish(params_.buffer.subspan(filled_));
+  // Only a full buffer goes to the store (or what is left at the end): one trip to the
+  // pool per buffer, whatever size the socket's reads come in. In ASCII the buffer is
+  // full one byte early, so that the next read still has its byte of slack.
+  const size_t full = params_.buffer.size() - (ascii_ ? 1 : 0);
+  if (filled_ >= full || (eof && filled_ > 0)) return do_write(eof);
+  if (eof) return finish({TransferEnd::Kind::complete, ""});
+  do_receive();
+}
+
+void DataChannel::do_write(bool last) {
+  writing_ = true;
+  auto piece = params_.buffer.first(filled_);
+  filled_ = 0;
+  // The upload and the buffer outlive the write: finish() holds the end of the
+  // transfer (and so the buffer's session) back until on_written.
+  auto status = std::make_shared<store::Status>();
+  run_off_network(
+      *pool_, strand_, [upload = upload_.get(), piece, status] { *status = upload->write(piece); },
+      [self = shared_from_this(), status, last] { self->on_written(std::move(*status), last); });
+}
+
+void DataChannel::on_written(store::Status status, bool last) {
+  writing_ = false;
+  if (pending_) {
+    auto end = std::move(*pending_);
+    pending_.reset();
+    return finish(std::move(end));
   }
-  if (ec == asio::error::eof) return finish({TransferEnd::Kind::complete, ""});
-  if (ec) return finish({TransferEnd::Kind::aborted, "data connection: " + ec.message()});
+  if (!busy()) return;
+  if (!status) return finish({TransferEnd::Kind::store_error, status.message(), status});
+  if (last) return finish({TransferEnd::Kind::complete, ""});
   do_receive();
 }
 

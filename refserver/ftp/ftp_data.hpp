@@ -4,6 +4,13 @@
 // the callback it was given. Nothing grows with the payload: bytes move through the
 // control session's one fixed buffer, or by sendfile(2) from the object's fd.
 //
+// Uploads: the buffer is filled from the socket, then written to the store on the
+// blocking pool (a write may block as long as the disk likes, and must not hold a
+// network thread); the socket is read again once the write has returned. A transfer
+// that ends while a write is running (ABOR, a lost connection) closes its socket at
+// once but reports its end only when the write has returned: the buffer and the
+// upload are then free, and the upload aborted, before anyone hears of the end.
+//
 // Passive (PASV/EPSV): listen() opens a listener; a connection from any address other
 // than the control connection's peer is refused and the transfer fails (RFC 2577).
 // Active (PORT/EPRT): connect_to() connects from the control connection's local
@@ -19,6 +26,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "refserver/ftp/ascii_convert.hpp"
 #include "refserver/ftp/ftp_context.hpp"
@@ -78,15 +87,17 @@ class DataChannel : public std::enable_shared_from_this<DataChannel> {
   // RETR: the object from `offset`; by sendfile in binary, converted in ASCII, through
   // the buffer when the object has no fd.
   void send_file(std::unique_ptr<store::Object> object, uint64_t offset, bool ascii, Params p);
-  // STOR/APPE/STOU: into `upload` until the client closes the data connection. The
-  // upload is handed back through `received` (on complete only) for the session to
-  // commit; on any other end it is aborted here.
+  // STOR/APPE/STOU: into `upload` until the client closes the data connection, each
+  // write on `pool`. The upload is handed back through `received` (on complete only)
+  // for the session to commit; on any other end it is aborted here.
   void receive(std::unique_ptr<store::Upload> upload, bool ascii, Params p,
+               boost::asio::thread_pool& pool,
                std::function<void(std::unique_ptr<store::Upload>)> received);
   // LIST/NLST/MLSD: a listing already formatted.
   void send_text(std::string text, Params p);
 
-  // ABOR or the end of the session: stops what is in flight; `done` gets `aborted`.
+  // ABOR or the end of the session: stops what is in flight; `done` gets `aborted`,
+  // at once, or when a store write still running has returned.
   void abort(std::string why);
   // The idle timeout: as abort(), and what is queued for a peer that stopped reading is
   // dropped with a reset rather than left to the kernel (refserver/drop_unsent.hpp).
@@ -103,6 +114,8 @@ class DataChannel : public std::enable_shared_from_this<DataChannel> {
   void do_send_text();
   void do_receive();
   void on_received(error_code ec, size_t n);
+  void do_write(bool last);
+  void on_written(store::Status status, bool last);
 
   boost::asio::any_io_executor strand_;
   std::optional<Tcp::acceptor> acceptor_;
@@ -122,6 +135,10 @@ class DataChannel : public std::enable_shared_from_this<DataChannel> {
   ToNetworkAscii to_ascii_;
   // receive
   std::unique_ptr<store::Upload> upload_;
+  boost::asio::thread_pool* pool_ = nullptr;
+  size_t filled_ = 0;                   // bytes of the buffer waiting for the store
+  bool writing_ = false;                // a write of the buffer is running on pool_
+  std::optional<TransferEnd> pending_;  // an end that waits for that write
   FromNetworkAscii from_ascii_;
   std::function<void(std::unique_ptr<store::Upload>)> received_;
   // send_text / ascii send: bytes of the buffer (or text_) waiting to be written

@@ -167,6 +167,7 @@ class FtpSession : public std::enable_shared_from_this<FtpSession> {
   std::unique_ptr<std::byte[]> buffer_;  // the one data buffer, at the first transfer
   std::shared_ptr<DataChannel> data_;
   bool transferring_ = false;
+  bool abor_reply_pending_ = false;  // ABOR's 226, to follow the transfer's late 426
   std::string transfer_what_;
 };
 

@@ -131,6 +131,7 @@ void FtpSession::end_transfer(const Reply& reply) {
   transferring_ = false;
   data_.reset();  // one transfer per PASV/PORT, as clients expect
   send(reply);
+  if (std::exchange(abor_reply_pending_, false)) send(R::closing_data, "ABOR successful.");
   spdlog::info("ftp: {} {} -> {}", user_, transfer_what_, reply_number(reply.code));
   process_input();
 }
@@ -210,11 +211,11 @@ void FtpSession::store_file(std::string_view arg, StoreMode mode) {
 void FtpSession::start_upload(store::ObjectPath path, std::unique_ptr<store::Upload> upload) {
   if (!begin_transfer(path.absolute())) return;  // the upload is aborted as it goes
   auto received = std::make_shared<std::unique_ptr<store::Upload>>();
-  data_->receive(std::move(upload), ascii_,
-                 transfer_params([this, path, received](TransferEnd end) {
-                   on_upload_end(path, std::move(end), received);
-                 }),
-                 [received](std::unique_ptr<store::Upload> u) { *received = std::move(u); });
+  data_->receive(
+      std::move(upload), ascii_, transfer_params([this, path, received](TransferEnd end) {
+        on_upload_end(path, std::move(end), received);
+      }),
+      ctx_.blocking, [received](std::unique_ptr<store::Upload> u) { *received = std::move(u); });
 }
 
 void FtpSession::on_upload_end(const store::ObjectPath& path, TransferEnd end,
@@ -246,6 +247,12 @@ void FtpSession::on_upload_end(const store::ObjectPath& path, TransferEnd end,
 void FtpSession::on_abor(std::string_view) {
   if (transferring_ && data_ && data_->busy()) {
     data_->abort("ABOR");  // the transfer's 426 goes first
+    // ...which waits for a store write still running (DataChannel::abort): then
+    // end_transfer sends this 226 after it.
+    if (transferring_) {
+      abor_reply_pending_ = true;
+      return;
+    }
     return send(R::closing_data, "ABOR successful.");
   }
   send(R::data_open_no_transfer, "No transfer to abort.");

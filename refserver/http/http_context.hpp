@@ -16,7 +16,7 @@
 namespace streamcheck::http {
 
 struct HttpLimits {
-  size_t buffer_bytes = 256 * 1024;                  // the one body buffer per connection
+  size_t buffer_bytes = 1024 * 1024;                 // the one body buffer per connection
   uint64_t max_upload = 0;                           // bytes; 0 = no limit
   size_t header_bytes = 16 * 1024;                   // request line + fields -> 431 beyond
   size_t target_bytes = 8 * 1024;                    // request target -> 414 beyond
@@ -28,8 +28,8 @@ struct HttpLimits {
 struct HttpContext {
   store::Store& store;
   const Users& users;
-  // Calls the store marks MAY BLOCK LONG (commit: fsync, rename) run here, never on
-  // the network threads.
+  // Store calls that may block run here, never on the network threads: the ones the
+  // store marks MAY BLOCK LONG (commit: fsync, rename), and every write of a body.
   boost::asio::thread_pool& blocking;
   HttpLimits limits;
 };

@@ -55,6 +55,12 @@ struct HttpSession::MultipartUpload final : MultipartSink {
     return MultipartStatus::stop(std::move(why));
   }
 
+  // The answer to a parse that stopped: the sink's own status when it refused, else 400.
+  BodyError error(const MultipartStatus& st) const {
+    return {st.code() == MultipartErrc::stopped ? failure : status::bad_request,
+            "multipart body: " + st.message()};
+  }
+
   store::Store& store;
   store::ObjectPath collection;
   size_t max_parts;
@@ -80,21 +86,20 @@ void HttpSession::handle_post() {
                                                  !request().chunked());
   multipart_->parser.emplace(boundary.value(), *multipart_);
 
-  auto fail = [this](const MultipartStatus& st) {
-    auto code = st.code() == MultipartErrc::stopped ? multipart_->failure : status::bad_request;
-    multipart_.reset();  // aborts every staged upload
-    send_error(code, "multipart body: " + st.message());
-  };
+  // The parser, its sink's store writes and their hashes run on the blocking pool
+  // (read_body), one piece at a time; the session's strand touches them again only once
+  // the body is complete.
   read_body(
-      [this, fail](std::span<const std::byte> chunk) {
-        if (auto st = multipart_->parser->feed(chunk); !st) {
-          fail(st);
-          return false;
-        }
-        return true;
+      [job = multipart_](std::span<const std::byte> chunk) -> std::optional<BodyError> {
+        if (auto st = job->parser->feed(chunk); !st) return job->error(st);
+        return std::nullopt;
       },
-      [this, fail] {
-        if (auto st = multipart_->parser->finish(); !st) return fail(st);
+      [this] {
+        if (auto st = multipart_->parser->finish(); !st) {
+          auto error = multipart_->error(st);
+          multipart_.reset();  // aborts every staged upload
+          return send_error(error.status, error.why);
+        }
         auto job = std::move(multipart_);
         auto committed = std::make_shared<nlohmann::json>(nlohmann::json::array());
         auto error = std::make_shared<std::optional<store::Status>>();

@@ -47,16 +47,13 @@ void HttpSession::handle_put() {
   upload_ = std::move(upload).value();
 
   read_body(
-      [this](std::span<const std::byte> chunk) {
-        if (auto st = upload_->write(chunk); !st) {
-          upload_.reset();
-          send_error(status_for(st.code()), st.message());
-          return false;
-        }
-        return true;
+      [upload = upload_](std::span<const std::byte> chunk) -> std::optional<BodyError> {
+        if (auto st = upload->write(chunk); !st)
+          return BodyError{status_for(st.code()), st.message()};
+        return std::nullopt;
       },
       [this] {
-        auto staged = std::shared_ptr<store::Upload>(std::move(upload_));
+        auto staged = std::move(upload_);
         auto result = std::make_shared<std::optional<store::Result<store::CommitInfo>>>();
         run_blocking([staged, result] { result->emplace(staged->commit()); },
                      [this, result] { on_put_committed(std::move(**result)); });

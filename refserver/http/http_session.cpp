@@ -228,8 +228,11 @@ void HttpSession::close() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   watchdog_.cancel();
-  upload_.reset();  // an upload not committed is aborted: its staging file is removed
+  // An upload not committed is aborted (its staging file removed) once no piece of it
+  // is being written any more.
+  upload_.reset();
   multipart_.reset();
+  on_chunk_ = nullptr;
   object_.reset();
 }
 
@@ -289,10 +292,15 @@ void HttpSession::read_body(ChunkHandler on_chunk, std::function<void()> on_end)
   on_body_end_ = std::move(on_end);
   if (!body_buffer_) body_buffer_.reset(new std::byte[ctx_.limits.buffer_bytes]);
   body_filled_ = 0;
-  if (parser_->is_done()) return on_body_end_();
+  if (parser_->is_done()) return end_body();
   if (boost::beast::iequals(request()[field::expect], "100-continue"))
     return send_continue_then_read();
   do_read_body();
+}
+
+void HttpSession::end_body() {
+  on_chunk_ = nullptr;  // its share of the upload: the upload is the handler's from here
+  on_body_end_();
 }
 
 void HttpSession::send_continue_then_read() {
@@ -341,13 +349,33 @@ void HttpSession::on_read_body(error_code ec) {
   body_bytes_ += filled - body_filled_;
   body_filled_ = filled;
   bool done = parser_->is_done();
+  // Only a full buffer is written (or the last piece): one trip to the pool per
+  // buffer_bytes, whatever size the socket reads come in.
   if (body_filled_ == ctx_.limits.buffer_bytes || (done && body_filled_ > 0)) {
-    std::span<const std::byte> chunk(body_buffer_.get(), body_filled_);
+    std::span<const std::byte> piece(body_buffer_.get(), body_filled_);
     body_filled_ = 0;
-    if (!on_chunk_(chunk)) return;  // the handler has answered
+    return write_body_piece(piece, done);
   }
-  if (done) return on_body_end_();
+  if (done) return end_body();
   do_read_body();
+}
+
+void HttpSession::write_body_piece(std::span<const std::byte> piece, bool last) {
+  // The socket is not read while the piece is written: the buffer is in use, and a slow
+  // disk must slow this client only (the kernel's receive buffer, then TCP's window,
+  // hold it back). The session (and so body_buffer_) lives until `done` has run.
+  auto error = std::make_shared<std::optional<BodyError>>();
+  run_blocking([on_chunk = on_chunk_, piece, error] { *error = on_chunk(piece); },
+               [this, error, last] {
+                 if (*error) {
+                   upload_.reset();
+                   multipart_.reset();
+                   on_chunk_ = nullptr;
+                   return send_error((*error)->status, (*error)->why);
+                 }
+                 if (last) return end_body();
+                 do_read_body();
+               });
 }
 
 void HttpSession::run_blocking(std::function<void()> work, std::function<void()> done) {

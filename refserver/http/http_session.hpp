@@ -74,12 +74,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool authorized();
 
   // --- request bodies through the fixed buffer (http_session.cpp)
-  // Calls on_chunk for each filled piece of the body buffer (false stops with the
-  // response it has sent), then on_end once the body is complete.
-  using ChunkHandler = std::function<bool(std::span<const std::byte>)>;
+  // Why a body stops being read: the error response to answer with.
+  struct BodyError {
+    beast_http::status status;
+    std::string why;
+  };
+  // Takes each filled piece of the body buffer. It runs on the blocking pool, never on a
+  // network thread, because it writes to the store and a write may block as long as the
+  // disk likes; one piece at a time, the next one read only once it has returned
+  // (backpressure). It touches nothing of the session: what it writes to, it holds
+  // through its own captures (a shared_ptr), so a session closed meanwhile frees
+  // nothing under it. Returns the error that stops the body, or nullopt to go on.
+  using ChunkHandler = std::function<std::optional<BodyError>(std::span<const std::byte>)>;
+  // Streams the body through on_chunk, then calls on_end on the strand once the body is
+  // complete and its last piece written. A piece that fails drops the upload state
+  // (upload_, multipart_) and answers with the error.
   void read_body(ChunkHandler on_chunk, std::function<void()> on_end);
   void do_read_body();
   void on_read_body(error_code ec);
+  void write_body_piece(std::span<const std::byte> piece, bool last);
+  void end_body();
   void send_continue_then_read();
 
   // --- downloads (http_get.cpp)
@@ -129,8 +143,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   off_t file_offset_ = 0;
   uint64_t file_remaining_ = 0;
 
-  // Upload state (PUT; POST keeps its own in http_post.cpp).
-  std::unique_ptr<store::Upload> upload_;
+  // Upload state (PUT; POST keeps its own in http_post.cpp). Shared with the piece
+  // being written on the blocking pool, if any: close() drops the session's share and
+  // the upload is aborted once that write has returned.
+  std::shared_ptr<store::Upload> upload_;
   struct MultipartUpload;
   std::shared_ptr<MultipartUpload> multipart_;
 

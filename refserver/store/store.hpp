@@ -101,7 +101,9 @@ class Upload {
   Upload& operator=(const Upload&) = delete;
 
   // Appends `data` to the staged version; returns once the kernel has all of it.
-  // Fails with no_space/io_error (the upload is then aborted) or bad_state.
+  // Fails with no_space/io_error (the upload is then aborted) or bad_state. MAY BLOCK
+  // LONG: the kernel makes a writer wait for the disk once dirty pages are at their
+  // limit, and a slow or stalled filesystem holds it as long as it likes.
   virtual Status write(std::span<const std::byte> data) = 0;
   // Bytes staged so far, prefix included.
   virtual uint64_t size() const = 0;

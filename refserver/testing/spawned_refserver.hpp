@@ -26,11 +26,15 @@ class SpawnedRefserver {
   static constexpr const char* kUser = "tester";
   static constexpr const char* kPassword = "s3cret-pass";
 
+  // `existing_root`: serve this directory (a mount, say), left as it is at the end,
+  // instead of a fresh one in the temp directory.
   explicit SpawnedRefserver(std::vector<std::string> extra_args = {},
-                            std::string root_base = "/tmp") {
+                            std::string root_base = "/tmp",
+                            std::filesystem::path existing_root = {}) {
     std::string pattern = root_base + "/refserver-test-XXXXXX";
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed in " + root_base);
     dir_ = pattern;
+    root_ = existing_root.empty() ? dir_ / "root" : std::move(existing_root);
     std::vector<std::string> argv = {REFSERVER_BINARY,
                                      "--root",
                                      root().string(),
@@ -63,7 +67,7 @@ class SpawnedRefserver {
   bench::ServerProcess& process() { return *process_; }
   const bench::Url& http() const { return *process_->ready().http; }
   const bench::Url& ftp() const { return *process_->ready().ftp; }
-  std::filesystem::path root() const { return dir_ / "root"; }
+  const std::filesystem::path& root() const { return root_; }
   // The ports it listens on for clients.
   std::vector<uint16_t> listening_ports() const { return {http().port, ftp().port}; }
   std::string http_base() const { return "http://" + http().authority(); }
@@ -113,6 +117,7 @@ class SpawnedRefserver {
 
  private:
   std::filesystem::path dir_;
+  std::filesystem::path root_;
   std::unique_ptr<bench::ServerProcess> process_;
 };
 
