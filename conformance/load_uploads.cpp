@@ -135,14 +135,15 @@ Burst burst(Op op, std::uint64_t size) {
                    << "): too few ran to judge it under load";                            \
   } while (0)
 
-// The tree's summed VmRSS once it is back within `at_most` KiB, or its last reading after
+// The tree's memory, of the kind `m` measured in (so it compares with its
+// memory_before_kib()), once it is back within `at_most` KiB, or its last reading after
 // `timeout`: a server may free what a session held a moment after the session ends.
-std::uint64_t settled_rss_kib(bench::Probe& probe, std::uint64_t at_most,
-                              std::chrono::milliseconds timeout = 5s) {
+std::uint64_t settled_memory_kib(bench::Probe& probe, const bench::Measurement& m,
+                                 std::uint64_t at_most, std::chrono::milliseconds timeout = 5s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    const auto rss = probe.rss_now_kib();
-    if (rss <= at_most || std::chrono::steady_clock::now() >= deadline) return rss;
+    const auto now = probe.memory_now_kib(m.memory_kind());
+    if (now <= at_most || std::chrono::steady_clock::now() >= deadline) return now;
     std::this_thread::sleep_for(100ms);
   }
 }
@@ -158,7 +159,7 @@ void concurrent_uploads_memory(Op op) {
   record("rss_peak_kib_concurrent", std::to_string(m.peak_growth_kib()));
   record("rss_per_conn_kib_concurrent", std::to_string(per_conn));
   check(per_conn <= kBudgetKiB, load::kPerConnection,
-        "peak RSS growth of the server tree <= " + std::to_string(kBudgetKiB) +
+        "peak memory growth of the server tree <= " + std::to_string(kBudgetKiB) +
             " KiB per connection, with " + std::to_string(b.served) + " uploads of " +
             bench::format_size(kSize) + " at once (" + std::to_string(b.aborted) +
             " aborted midway)",
@@ -166,19 +167,21 @@ void concurrent_uploads_memory(Op op) {
 
   auto& s = suite();
   s.one_more_connection(is_http(op));
-  const auto rss_after = settled_rss_kib(*b.probe, m.rss_before_kib + kBudgetKiB);
+  const auto before = m.memory_before_kib();
+  // VmRSS for a VmHWM figure, whose baseline it is.
+  const std::string kind = m.memory_kind() == bench::MemoryKind::pss ? "PSS" : "VmRSS";
+  const auto memory_after = settled_memory_kib(*b.probe, m, before + kBudgetKiB);
   const auto fds_after = s.settled_fds(b.fds_before.count);
-  const auto rss_delta =
-      static_cast<long long>(rss_after) - static_cast<long long>(m.rss_before_kib);
+  const auto memory_delta = static_cast<long long>(memory_after) - static_cast<long long>(before);
   const auto fd_delta = static_cast<long>(fds_after.count) - static_cast<long>(b.fds_before.count);
-  record("rss_after_delta_kib", std::to_string(rss_delta));
+  record("rss_after_delta_kib", std::to_string(memory_delta));
   record("fd_delta", std::to_string(fd_delta));
-  check(rss_after <= m.rss_before_kib + kBudgetKiB, kGivenBack,
-        "the tree's RSS back within " + std::to_string(kBudgetKiB) + " KiB of the " +
-            std::to_string(m.rss_before_kib) + " KiB it had before the uploads",
-        std::to_string(rss_after) + " KiB, " + std::to_string(rss_delta) + " KiB more, after " +
-            std::to_string(b.served) + " uploads (peak " + std::to_string(m.peak_growth_kib()) +
-            " KiB more)");
+  check(memory_after <= before + kBudgetKiB, kGivenBack,
+        "the tree's memory back within " + std::to_string(kBudgetKiB) + " KiB of the " +
+            std::to_string(before) + " KiB it had before the uploads (" + kind + ")",
+        std::to_string(memory_after) + " KiB, " + std::to_string(memory_delta) +
+            " KiB more, after " + std::to_string(b.served) + " uploads (peak " +
+            std::to_string(m.peak_growth_kib()) + " KiB more)");
   std::string deleted;
   for (const auto& d : fds_after.deleted) deleted += "\n    " + d;
   check(fds_after.count <= b.fds_before.count && fds_after.deleted.empty(), kFdsBack,

@@ -9,7 +9,7 @@
 #         -DMUST_FAIL='P2NoCopies.HttpPut;...' -DOUT=file.json -P negative_control.cmake
 #
 # The bounds hold for the suite's default sizes (--sizes 16MiB,64MiB,256MiB):
-#   P1FlatMemory     peak RSS "rises by N KiB" from 16 to 64 MiB: N >= 24576 (half the
+#   P1FlatMemory     peak memory "rises by N KiB" from 16 to 64 MiB: N >= 24576 (half the
 #                    48 MiB the object grew: the body was held whole); under load (slow,
 #                    stalled or concurrent transfers), the growth "per connection: N% of
 #                    the object": N >= 50 (each connection held most of its object)

@@ -118,7 +118,7 @@ class Readers {
   bool released_ = false;
 };
 
-// 8 readers at 2 MiB/s for 5 s on one object of `size`: the peak RSS growth per
+// 8 readers at 2 MiB/s for 5 s on one object of `size`: the peak memory growth per
 // connection (KiB), or nullopt when the readers did not all read through the window.
 std::optional<std::uint64_t> slow_readers(Op op, std::uint64_t size) {
   OpRunner maker(op);
@@ -148,7 +148,7 @@ std::optional<std::uint64_t> slow_readers(Op op, std::uint64_t size) {
   record("rss_peak_kib_slow_" + suffix, std::to_string(m.peak_growth_kib()));
   record("rss_per_conn_kib_slow_" + suffix, std::to_string(per_connection(m, kReaders)));
   check(per_connection(m, kReaders) <= kBudgetKiB, kPerConnection,
-        "peak RSS growth of the server tree <= " + std::to_string(kBudgetKiB) +
+        "peak memory growth of the server tree <= " + std::to_string(kBudgetKiB) +
             " KiB per connection, with " + std::to_string(kReaders) + " readers at " +
             bench::format_size(kSlowRate) + "/s on one " + bench::format_size(size) + " object",
         std::string(op_id(op)) + ": " + growth_text(m, kReaders, "reading", size));
@@ -204,7 +204,7 @@ void stalled_readers_test(Op op) {
   record("rss_peak_kib_stalled", std::to_string(m.peak_growth_kib()));
   record("rss_per_conn_kib_stalled", std::to_string(per_connection(m, kReaders)));
   check(per_connection(m, kReaders) <= kBudgetKiB, kPerConnection,
-        "peak RSS growth of the server tree <= " + std::to_string(kBudgetKiB) +
+        "peak memory growth of the server tree <= " + std::to_string(kBudgetKiB) +
             " KiB per connection while " + std::to_string(kReaders) + " readers of one " +
             bench::format_size(size) + " object stop reading for " +
             std::to_string(std::chrono::seconds(kStall).count()) + " s after " +

@@ -1,12 +1,9 @@
 #include "bench/lib/probe.hpp"
 
-#include <fcntl.h>
 #include <pthread.h>
-#include <unistd.h>
+#include <time.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cstdio>
 
 #include "bench/lib/error.hpp"
 
@@ -26,36 +23,6 @@ bool same_fd(const TreeFd& a, const TreeFd& b) {
 }
 
 }  // namespace
-
-std::optional<std::uint64_t> read_statm_rss_kib(pid_t pid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/statm", static_cast<int>(pid));
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  char buf[256];
-  const auto n = ::read(fd, buf, sizeof buf - 1);
-  ::close(fd);
-  if (n <= 0) return std::nullopt;
-  // "size resident shared text lib data dt", in pages.
-  const char* p = buf;
-  const char* end = buf + n;
-  while (p < end && *p != ' ') ++p;
-  ++p;
-  std::uint64_t pages = 0;
-  if (p >= end || std::from_chars(p, end, pages).ec != std::errc()) return std::nullopt;
-  static const auto page_kib = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / 1024;
-  return pages * page_kib;
-}
-
-std::uint64_t own_peak_rss_kib() {
-  const auto m = proc::read_memory(::getpid());
-  return m ? m->hwm_kib : 0;
-}
-
-std::uint64_t Measurement::peak_growth_kib() const {
-  if (hwm_exact && hwm_after_kib) return saturating_sub(*hwm_after_kib, rss_before_kib);
-  return saturating_sub(std::max(rss_sampled_peak_kib, rss_after_kib), rss_before_kib);
-}
 
 Probe::Probe(pid_t root, ProbeOptions options) : root_(root), options_(options), tracker_(root) {
   if (tracker_.pids().empty()) {
@@ -79,10 +46,37 @@ std::vector<pid_t> Probe::pids() {
 }
 
 std::uint64_t Probe::rss_now_kib() {
+  return memory_now_kib(MemoryKind::vm_rss);
+}
+
+std::uint64_t Probe::memory_now_kib(MemoryKind kind) {
   std::lock_guard lock(mu_);
-  std::uint64_t rss = 0;
-  for (const pid_t pid : tracker_.refresh()) rss += read_statm_rss_kib(pid).value_or(0);
-  return rss;
+  std::uint64_t sum = 0;
+  for (const pid_t pid : tracker_.refresh()) {
+    if (kind == MemoryKind::pss) {
+      const auto pss = proc::read_pss(pid);
+      if (pss.status != proc::Pss::Status::unavailable) {
+        sum += pss.pss_kib;
+        continue;
+      }
+    }
+    sum += read_statm_rss_kib(pid).value_or(0);
+  }
+  return sum;
+}
+
+std::optional<std::uint64_t> Probe::accept_pss_locked(const proc::Pss& sum) {
+  if (!pss_.readable) return std::nullopt;
+  if (sum.status != proc::Pss::Status::unavailable) return sum.pss_kib;
+  pss_.readable = false;
+  pss_.note =
+      "PSS unreadable, so the summed VmRSS, which counts shared pages once per process: " + sum.why;
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> Probe::pss_locked() {
+  if (!pss_.readable) return std::nullopt;
+  return accept_pss_locked(proc::sum_pss(tracker_.pids()));
 }
 
 proc::TreeReading Probe::read_locked(bool fd_targets) {
@@ -99,6 +93,11 @@ void Probe::begin() {
   seen_.clear();
   searches_at_begin_ = tracker_.searches();
   const auto reading = read_locked(true);
+  ++generation_;
+  pss_ = {.readable = options_.pss,
+          .note = options_.pss ? "" : "PSS not asked for (ProbeOptions::pss)",
+          .several = reading.processes.size() > 1};
+  if (const auto pss = pss_locked()) pss_.before = pss_.peak = *pss;
   processes_before_ = reading.processes.size();
   fds_before_.clear();
   for (const auto& p : reading.processes)
@@ -176,6 +175,7 @@ void Probe::sample_locked(bool counters) {
   std::uint64_t rss = 0;
   for (const pid_t pid : tracker_.refresh()) rss += read_statm_rss_kib(pid).value_or(0);
   rss_peak_ = std::max(rss_peak_, rss);
+  if (tracker_.pids().size() > 1) pss_.several = true;
   count_fds_locked(counters);
   if (counters) (void)totals_locked();
 }
@@ -193,20 +193,47 @@ void Probe::sampler_loop() {
     if (stopping_ || !measuring_) continue;
     // After the wait, not before: begin() has just read everything.
     try {
-      // One process whose VmHWM was reset: its peak is exact without the sampler, which
-      // then only has to notice forks, and can do so at a tenth of the rate (its own CPU
-      // during 1 GiB GETs: 1.4% of a core at 5 ms, 0.4% at 50 ms). Descriptors have no
-      // high-water mark: they are still counted at every tick, by one stat().
-      const bool one_process = hwm_reset_ok_ && tracker_.pids().size() == 1;
+      // One process whose VmHWM was reset (and no other in the tree since begin()): its
+      // peak is exact without the sampler, which then only has to notice forks, and can
+      // do so at a tenth of the rate (its own CPU during 1 GiB GETs: 1.4% of a core at
+      // 5 ms, 0.4% at 50 ms), with no PSS. Descriptors have no high-water mark: they are
+      // still counted at every tick, by one stat().
+      const bool one_process = hwm_reset_ok_ && !pss_.several && tracker_.pids().size() == 1;
       if (one_process && ++quiet % 10 != 0) {
         count_fds_locked(false);
         continue;
       }
       sample_locked(tick++ % 4 == 0);
+      sample_pss(lock);
     } catch (const Error&) {
       // A reading that fails here fails again, loudly, in end().
     }
   }
+}
+
+void Probe::sample_pss(std::unique_lock<std::mutex>& lock) {
+  // One process with an exact HWM needs no PSS; nor does a tree measured by VmRSS.
+  if (!pss_.readable || (hwm_reset_ok_ && !pss_.several) || options_.pss_cpu_share <= 0) return;
+  const auto now = Clock::now();
+  if (now < pss_.next) return;
+  const auto pids = tracker_.pids();
+  const auto generation = generation_;
+  const auto thread_cpu_ns = [] {
+    return proc::read_clock_ns(CLOCK_THREAD_CPUTIME_ID).value_or(0);
+  };
+  lock.unlock();
+  const auto cpu_before = thread_cpu_ns();
+  const auto sum = proc::sum_pss(pids);
+  const auto took_ns = saturating_sub(thread_cpu_ns(), cpu_before);
+  lock.lock();
+  if (generation != generation_ || !measuring_) return;  // ended meanwhile
+  ++pss_.sweeps;
+  pss_.cpu_ns += took_ns;
+  // The spacing that keeps the sweeps within their share of a core, measured in CPU
+  // time: the cost, which a busy machine's waits do not inflate.
+  pss_.next = now + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                        static_cast<double>(took_ns) / options_.pss_cpu_share));
+  if (const auto pss = accept_pss_locked(sum)) pss_.peak = std::max(pss_.peak, *pss);
 }
 
 proc::IoCounters Probe::io_now() {
@@ -249,6 +276,7 @@ Measurement Probe::end() {
   }
   Measurement m;
   const auto reading = read_locked(true);
+  const auto pss_after = pss_locked();
   const auto totals = totals_locked();
   m.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
   m.processes_before = processes_before_;
@@ -259,6 +287,14 @@ Measurement Probe::end() {
   m.rss_sampled_peak_kib = std::max(rss_peak_, reading.rss_kib);
   m.hwm_after_kib = reading.hwm_kib;
   m.hwm_exact = hwm_reset_ok_ && m.processes_seen == 1 && m.processes_after == 1;
+  if (pss_after) {
+    m.pss_before_kib = pss_.before;
+    m.pss_after_kib = *pss_after;
+    m.pss_sampled_peak_kib = std::max(pss_.peak, *pss_after);
+  }
+  m.pss_sweeps = pss_.sweeps;
+  m.pss_cpu_ms = static_cast<double>(pss_.cpu_ns) / 1e6;
+  if (m.memory_kind() == MemoryKind::vm_rss) m.memory_note = pss_.note;
   m.io = totals.io - base_.io;
   m.cpu_ms = static_cast<double>(totals.cpu_ns) / 1e6;
   m.cpu_from_ticks = totals.cpu_from_ticks;

@@ -7,11 +7,27 @@
 //
 // Over the server's process tree (proc_tree.hpp), found when the probe is made and
 // refreshed on every sample (cheap unless a process was created, see TreeTracker):
-//   - memory: VmHWM of each process is reset (clear_refs) at begin() and read at end();
-//     a sampler thread also sums the tree's VmRSS (from statm, the cheapest file) every
-//     few ms, for trees whose processes come and go. peak_growth_kib() takes the HWM
-//     figure when one process made the tree throughout and its reset worked, the
-//     sampled one otherwise (a sum of per-process peaks would overstate a tree's peak);
+//   - memory (memory_kind() says which figure): VmHWM of each process is reset
+//     (clear_refs) at begin() and read at end(): exact and cheap, the figure when one
+//     process made the tree throughout and its reset worked. Otherwise a sum over the
+//     tree, sampled (a sum of per-process peaks would overstate a tree's peak), of PSS
+//     (smaps_rollup): summed VmRSS counts a page that several processes of the tree map
+//     (the C library, the binary, what a forking server's parent wrote before the fork)
+//     once per process, 5-7 MiB per session for vsftpd, pure-ftpd and proftpd, where
+//     PSS counts it once in all: 0.4-1.2 MiB per session. Memory a process writes itself
+//     (a body it holds, a page it copies on write) is its own and counts whole in either,
+//     so PSS hides no defect. Where some process's PSS cannot be read (permission,
+//     Linux < 4.14), the summed VmRSS, which the sampler reads at every tick anyway
+//     (statm, the cheapest file), with Measurement::memory_note saying why. The growth
+//     is over the same kind of figure at begin().
+//     PSS costs: the kernel walks each process's page tables, 70-130 us of CPU per
+//     session process of vsftpd, pure-ftpd or proftpd where statm takes 6 us (2-core
+//     VM, Linux 6.18): 13 ms a sweep over the 129 processes of 64 vsftpd sessions. So
+//     the sampler reads it only while the tree has (or has had) several processes or no
+//     exact HWM, and no sooner after a sweep than the sweep's CPU time over
+//     ProbeOptions::pss_cpu_share: at 5%, every 35 ms for 8 vsftpd sessions, 260 ms for
+//     64, about 2 s for 1000. A peak shorter than that can be missed; what a session
+//     holds while it lasts cannot. begin() and end() read it always, once;
 //   - io (rchar, wchar, read_bytes, write_bytes) and CPU time deltas over the tree.
 //     Processes that end during a measurement are accounted as the kernel does: the
 //     io of a process reaped by a parent that is in the tree is already in that
@@ -68,7 +84,22 @@ struct ProbeOptions {
   // false reads CPU time in clock ticks only, as where the CPU-time clock is not
   // readable: for comparison and tests.
   bool cpu_clock = true;
+  // false measures a tree by its summed VmRSS, as where PSS is not readable: for
+  // comparison and tests.
+  bool pss = true;
+  // The most of one core the PSS sweeps may take (see the top of this file).
+  double pss_cpu_share = 0.05;
 };
+
+// What a Measurement's memory figure is (see the top of this file).
+enum class MemoryKind {
+  vm_hwm,  // VmHWM of the one process, over its VmRSS at begin()
+  pss,     // the tree's summed PSS, sampled
+  vm_rss,  // the tree's summed VmRSS, sampled: where PSS could not be read
+};
+
+// "VmHWM", "sampled PSS", "sampled VmRSS": for messages, after a figure.
+const char* to_string(MemoryKind kind);
 
 // A descriptor of one process of the tree.
 struct TreeFd {
@@ -80,15 +111,23 @@ struct Measurement {
   double seconds = 0;                // begin() to end()
   std::size_t processes_before = 0;  // tree size at begin() and at end()
   std::size_t processes_after = 0;
-  std::size_t processes_seen = 0;  // every process that was in the tree meanwhile
-  std::uint64_t rss_before_kib = 0;
+  std::size_t processes_seen = 0;    // every process that was in the tree meanwhile
+  std::uint64_t rss_before_kib = 0;  // summed VmRSS
   std::uint64_t rss_after_kib = 0;
   std::uint64_t rss_sampled_peak_kib = 0;      // highest summed VmRSS seen
   std::optional<std::uint64_t> hwm_after_kib;  // summed VmHWM at end() (reset at begin())
   bool hwm_exact = false;                      // one process throughout and its HWM reset worked
-  proc::IoCounters io;                         // deltas over the tree
-  double cpu_ms = 0;                           // CPU time of the tree (ms, to the ns)
-  bool cpu_from_ticks = false;  // some process's CPU time was read in 10 ms ticks only
+  // The tree's summed PSS at begin(), the highest sampled (begin() and end() included)
+  // and at end(); all empty where some process's could not be read.
+  std::optional<std::uint64_t> pss_before_kib;
+  std::optional<std::uint64_t> pss_sampled_peak_kib;
+  std::optional<std::uint64_t> pss_after_kib;
+  std::uint64_t pss_sweeps = 0;  // by the sampler, each over the whole tree
+  double pss_cpu_ms = 0;         // the CPU time those took (part of sampler_cpu_ms)
+  std::string memory_note;       // for a sampled VmRSS figure: why not PSS
+  proc::IoCounters io;           // deltas over the tree
+  double cpu_ms = 0;             // CPU time of the tree (ms, to the ns)
+  bool cpu_from_ticks = false;   // some process's CPU time was read in 10 ms ticks only
   std::size_t fds_before = 0;
   std::size_t fds_after = 0;
   std::size_t fds_peak = 0;         // the most at once: at begin(), a sample or end()
@@ -98,7 +137,11 @@ struct Measurement {
   double sampler_cpu_ms = 0;        // the sampler thread's own CPU time meanwhile (its cost)
   std::uint64_t tree_searches = 0;  // of which looked for new processes
 
-  // Peak RSS growth of the tree during the measurement (see the top of this file).
+  // Which figure peak_growth_kib() is (see the top of this file).
+  MemoryKind memory_kind() const;
+  // The tree's memory at begin() in that kind: VmRSS for vm_hwm and vm_rss, PSS for pss.
+  std::uint64_t memory_before_kib() const;
+  // Peak memory growth of the tree during the measurement, over memory_before_kib().
   std::uint64_t peak_growth_kib() const;
   std::int64_t fd_delta() const {
     return static_cast<std::int64_t>(fds_after) - static_cast<std::int64_t>(fds_before);
@@ -128,6 +171,10 @@ class Probe {
   // The tree's summed VmRSS now (statm), in or outside a measurement: e.g. before the
   // sessions of a load run are opened, to count what they cost too.
   std::uint64_t rss_now_kib();
+  // The tree's memory now in `kind` (VmRSS for vm_hwm, as memory_before_kib() is), to
+  // compare with a measurement's: e.g. whether it went back once sessions ended. For pss,
+  // a process whose PSS cannot be read counts its VmRSS (no less than its PSS).
+  std::uint64_t memory_now_kib(MemoryKind kind);
 
  private:
   struct Seen {  // a process seen during the measurement, by (pid, start time)
@@ -143,6 +190,18 @@ class Probe {
     bool cpu_from_ticks = false;
   };
 
+  // The measurement's PSS.
+  struct PssState {
+    bool readable = false;  // every process's so far (false too when not asked)
+    std::string note;       // why not
+    std::uint64_t before = 0;
+    std::uint64_t peak = 0;
+    std::uint64_t sweeps = 0;                      // by the sampler
+    std::uint64_t cpu_ns = 0;                      // they took
+    bool several = false;                          // the tree has had more than one process
+    std::chrono::steady_clock::time_point next{};  // no sweep by the sampler before
+  };
+
   void sampler_loop();
   std::uint64_t sampler_cpu_ns();  // the sampler thread's CPU-time clock (0: no sampler)
   void sample_locked(bool counters);
@@ -152,6 +211,15 @@ class Probe {
   // io and CPU now, with the gone processes' part; `at_begin` takes the CPU baseline.
   Totals totals_locked(bool at_begin = false);
   proc::TreeReading read_locked(bool fd_targets);
+  // The tree's summed PSS (as last refreshed); nullopt when not asked, or when some
+  // process's cannot be read (then the measurement gives PSS up, with a note).
+  std::optional<std::uint64_t> pss_locked();
+  // The sum of a proc::sum_pss reading; nullopt when it was unavailable: then the
+  // measurement gives PSS up, with a note.
+  std::optional<std::uint64_t> accept_pss_locked(const proc::Pss& sum);
+  // A PSS sweep by the sampler, when one is wanted and its spacing (the top of this
+  // file) has passed. Reads without the lock, so that io_now() is not held up by it.
+  void sample_pss(std::unique_lock<std::mutex>& lock);
 
   pid_t root_;
   ProbeOptions options_;
@@ -170,6 +238,8 @@ class Probe {
   std::uint64_t searches_at_begin_ = 0;
   std::size_t processes_before_ = 0;
   bool hwm_reset_ok_ = false;
+  PssState pss_;
+  std::uint64_t generation_ = 0;  // of measurements: a sweep read unlocked lands in its own
   std::vector<TreeFd> fds_before_;
   std::chrono::steady_clock::time_point started_;
   std::thread sampler_;

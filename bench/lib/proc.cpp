@@ -224,6 +224,53 @@ std::optional<IoCounters> read_io(pid_t pid) {
   return IoCounters{*rchar, *wchar, *read_bytes, *write_bytes};
 }
 
+Pss read_pss(pid_t pid) {
+  const auto path = proc_path(pid, "smaps_rollup");
+  Pss pss;
+  const auto unavailable = [&](std::string why) {
+    pss.status = Pss::Status::unavailable;
+    pss.why = std::move(why);
+    return pss;
+  };
+  // Not read_file(): its errors throw, and these are a fallback's reasons. The open
+  // checks the permission (PTRACE_MODE_READ, as for /proc/PID/io); a zombie opens but
+  // its read fails with ESRCH.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (is_gone_errno(err) && !exists(pid)) return pss;
+    if (err == ENOENT) return unavailable(path + " does not exist (Linux < 4.14)");
+    if (err == ESRCH) return pss;
+    auto why = errno_message(err, "open", path);
+    if (err == EACCES || err == EPERM) why += " (the probe must run as the server's user or root)";
+    return unavailable(why);
+  }
+  std::string text;
+  char buf[2048];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      text.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) break;
+    if (errno == EINTR) continue;
+    const int err = errno;
+    ::close(fd);
+    if (is_gone_errno(err)) return pss;
+    return unavailable(errno_message(err, "read", path));
+  }
+  ::close(fd);
+  if (text.empty()) return pss;  // no address space left to add up
+  const auto value = field_after(text, "Pss:");
+  const auto rss = field_after(text, "Rss:");
+  if (!value || !rss) return unavailable(path + " has no Pss or Rss line");
+  pss.status = Pss::Status::read;
+  pss.pss_kib = *value;
+  pss.rss_kib = *rss;
+  return pss;
+}
+
 std::optional<std::uint64_t> read_cpu_ns(pid_t pid) {
   // The process clock (CPUCLOCK_SCHED): for another process the kernel sums its threads'
   // runtime as of their last scheduler event or tick (a thread running now may lack up to

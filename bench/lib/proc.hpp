@@ -28,6 +28,28 @@ struct Memory {
   std::uint64_t hwm_kib = 0;  // VmHWM: peak resident since start or the last reset_hwm()
 };
 
+// From /proc/PID/smaps_rollup (Linux >= 4.14): the process's proportional set size.
+// A page mapped by N processes counts 1/N in each one's Pss, so over a tree of processes
+// that fork from one parent (vsftpd, proftpd and pure-ftpd fork a process per session)
+// the summed Pss counts each shared page (the C library, the binary, the parent's
+// copy-on-write pages) once, where summed VmRSS counts it once per process; a page that
+// only one process maps (memory it wrote itself) counts whole in either. Pages shared with
+// processes outside the tree count their share only.
+// Cost: the kernel walks the process's page tables under its mmap lock to add the pages
+// up, time that grows with its resident size (see probe.hpp for the figures): read it
+// less often than status or statm.
+struct Pss {
+  enum class Status {
+    read,         // pss_kib and rss_kib hold the process's figures
+    no_memory,    // gone, or a zombie whose memory is released: 0
+    unavailable,  // no permission, or no smaps_rollup (Linux < 4.14): `why` says which
+  };
+  Status status = Status::no_memory;
+  std::uint64_t pss_kib = 0;  // Pss
+  std::uint64_t rss_kib = 0;  // Rss: the same pages, each counted whole
+  std::string why;            // for unavailable: e.g. "open(/proc/12/smaps_rollup): ..."
+};
+
 // From /proc/PID/io (the whole process, all its threads, living and dead).
 // rchar/wchar count read()/write()/sendfile() bytes and the like, but not send()/recv()
 // on sockets; read_bytes/write_bytes are what reached the storage layer.
@@ -106,6 +128,9 @@ FdKind classify_fd_target(const std::string& target);
 std::optional<Stat> read_stat(pid_t pid);
 std::optional<Memory> read_memory(pid_t pid);
 std::optional<IoCounters> read_io(pid_t pid);
+// Never throws: a PSS that cannot be read is a reason to fall back to VmRSS, not to
+// stop a measurement.
+Pss read_pss(pid_t pid);
 // The process's CPU-time clock in ns (see CpuTime). nullopt when the process is gone,
 // and also when the clock cannot be read here: callers that read /proc/PID/stat just
 // before tell the two apart with exists(). Never throws. A zombie's clock is final and

@@ -316,6 +316,18 @@ TreeReading read_tree(std::span<const pid_t> pids, const ReadOptions& options) {
   return tree;
 }
 
+Pss sum_pss(std::span<const pid_t> pids) {
+  Pss sum;
+  sum.status = Pss::Status::read;
+  for (const pid_t pid : pids) {
+    auto one = read_pss(pid);
+    if (one.status == Pss::Status::unavailable) return one;
+    sum.pss_kib += one.pss_kib;
+    sum.rss_kib += one.rss_kib;
+  }
+  return sum;
+}
+
 std::size_t reset_hwm_all(std::span<const pid_t> pids) {
   std::size_t count = 0;
   for (const pid_t pid : pids) {

@@ -132,6 +132,11 @@ struct TreeReading {
 // one and not the other; cpu_ns_between() per process avoids that.
 TreeReading read_tree(std::span<const pid_t> pids, const ReadOptions& options = {});
 
+// The summed PSS of `pids` (proc::read_pss; one gone meanwhile, or a zombie, counts 0):
+// status read with pss_kib and rss_kib summed, or the first unavailable reading. Never
+// throws. Its cost is the page-table walks of proc::read_pss.
+Pss sum_pss(std::span<const pid_t> pids);
+
 // Resets VmHWM of each of `pids`; returns how many were reset (gone ones are skipped,
 // not-permitted ones are not counted).
 std::size_t reset_hwm_all(std::span<const pid_t> pids);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,6 +137,49 @@ TEST(Proc, SeesMemoryGrowthAndResetsThePeak) {
   const auto reset = read_memory(child.pid());
   ASSERT_TRUE(reset);
   EXPECT_LT(reset->hwm_kib, before->rss_kib + 4 * 1024);  // and the reset forgets
+}
+
+TEST(Proc, ReadsPssAndZombiesAndTheGoneHaveNone) {
+  const auto own = read_pss(::getpid());
+  ASSERT_EQ(own.status, Pss::Status::read) << own.why;
+  EXPECT_GT(own.pss_kib, 0u);
+  EXPECT_LE(own.pss_kib, own.rss_kib);  // the C library is shared with other processes
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  ASSERT_GT(pid, 0);
+  for (auto st = read_stat(pid); st && !st->zombie(); st = read_stat(pid))
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(read_pss(pid).status, Pss::Status::no_memory);  // a zombie: released
+  ASSERT_EQ(::waitpid(pid, nullptr, 0), pid);
+  EXPECT_EQ(read_pss(pid).status, Pss::Status::no_memory);  // gone
+}
+
+// Without permission (another user's process, or one that is not dumpable) PSS is
+// unavailable, with the reason, and nothing throws: the probe falls back to VmRSS.
+TEST(Proc, PssWithoutPermissionIsUnavailableWithTheReason) {
+  ForkedChild target([](ForkedChild::Channel& ch) {
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    ch.reply("ready");
+    ch.wait_command();
+  });
+  ASSERT_EQ(target.read_reply(), "ready");
+  const auto describe = [](const Pss& pss) {
+    return pss.status == Pss::Status::unavailable ? "unavailable: " + pss.why
+                                                  : std::string("available");
+  };
+  std::string seen;
+  if (::geteuid() != 0) {
+    seen = describe(read_pss(target.pid()));
+  } else {  // root may read anything: a reader that is nobody may not
+    const pid_t pid = target.pid();
+    ForkedChild reader([&](ForkedChild::Channel& ch) {
+      if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(5);
+      ch.reply(describe(read_pss(pid)));
+    });
+    seen = reader.read_reply();
+  }
+  EXPECT_TRUE(seen.starts_with("unavailable: open(/proc/")) << seen;
+  EXPECT_NE(seen.find("smaps_rollup"), std::string::npos) << seen;
 }
 
 TEST(Proc, FlagsAnUnlinkedFileHeldOpen) {

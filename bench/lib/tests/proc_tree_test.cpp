@@ -12,12 +12,16 @@
 
 #include "bench/lib/tests/eventually.hpp"
 #include "bench/lib/tests/forked_child.hpp"
+#include "bench/lib/tests/sharing_tree.hpp"
 
 namespace streamcheck::bench::proc {
 namespace {
 
 using testing::eventually;
 using testing::ForkedChild;
+using testing::kChildren;
+using testing::kOwnKiB;
+using testing::kSharedKiB;
 
 bool contains(const std::vector<pid_t>& v, pid_t pid) {
   return std::find(v.begin(), v.end(), pid) != v.end();
@@ -202,6 +206,67 @@ TEST_P(ProcTree, GoneRootGivesAnEmptyTree) {
   EXPECT_EQ(tracker.method(), method());
   EXPECT_TRUE(tracker.pids().empty());
   EXPECT_TRUE(read_tree(std::vector<pid_t>{pid}).processes.empty());
+}
+
+// A forking server's tree (sharing_tree.hpp): a parent and 4 children that all map the
+// 64 MiB the parent wrote before it forked. Bounds in bytes, so they hold however busy
+// the machine: what the processes map beside the 64 MiB (the test binary, the C library)
+// is a few MiB, shared with this process too.
+struct SharingTree {
+  ForkedChild server{testing::sharing_tree};
+  SharingTree() {
+    EXPECT_EQ(server.read_reply(), "ready");
+    EXPECT_EQ(server.ask('f'), "forked");
+  }
+  std::vector<pid_t> pids() const { return list_tree(server.pid()); }
+  std::uint64_t rss_kib() const { return read_tree(pids(), {.io = false}).rss_kib; }
+  Pss pss() const { return sum_pss(pids()); }
+};
+
+TEST(ProcTreePss, CountsAPageTheTreeSharesOnce) {
+  SharingTree tree;
+  ASSERT_EQ(tree.pids().size(), 1u + kChildren);
+  const auto pss = tree.pss();
+  ASSERT_EQ(pss.status, Pss::Status::read) << pss.why;
+  // Summed VmRSS: the 64 MiB once per process; smaps_rollup's Rss says the same.
+  EXPECT_GE(tree.rss_kib(), (1 + kChildren) * (kSharedKiB - 1024));
+  EXPECT_GE(pss.rss_kib, (1 + kChildren) * (kSharedKiB - 1024));
+  // Summed PSS: once in all.
+  EXPECT_GE(pss.pss_kib, kSharedKiB - 1024);
+  EXPECT_LT(pss.pss_kib, kSharedKiB + 16 * 1024);
+}
+
+// PSS hides nothing a process holds of its own: memory each child writes counts whole,
+// and so does a page a child writes over and so copies (where summed VmRSS does not
+// change at all: the copy replaces the shared page in the child's page tables).
+TEST(ProcTreePss, CountsWhatEachProcessWritesInFull) {
+  SharingTree tree;
+  const auto before = tree.pss();
+  ASSERT_EQ(before.status, Pss::Status::read) << before.why;
+  ASSERT_EQ(tree.server.ask('p'), "private");
+  const auto own = tree.pss();
+  const auto rss_own = tree.rss_kib();
+  EXPECT_GE(own.pss_kib, before.pss_kib + kChildren * (kOwnKiB - 512));
+  EXPECT_LT(own.pss_kib, before.pss_kib + kChildren * (kOwnKiB + 2048));
+  ASSERT_EQ(tree.server.ask('c'), "copied");
+  const auto copied = tree.pss();
+  // Each child's copy, and the parent's pages its own again: kChildren * 16 MiB more.
+  EXPECT_GE(copied.pss_kib, own.pss_kib + kChildren * (kOwnKiB - 512));
+  EXPECT_LT(copied.pss_kib, own.pss_kib + kChildren * (kOwnKiB + 2048));
+  EXPECT_LT(tree.rss_kib(), rss_own + 4 * 1024);
+}
+
+TEST(ProcTreePss, GoneProcessesCountNothingAndNoPidsReadZero) {
+  pid_t gone;
+  {
+    ForkedChild child([](ForkedChild::Channel&) {});
+    gone = child.pid();
+  }
+  const std::vector<pid_t> pids{gone};
+  const auto pss = sum_pss(pids);
+  EXPECT_EQ(pss.status, Pss::Status::read);
+  EXPECT_EQ(pss.pss_kib, 0u);
+  EXPECT_EQ(sum_pss({}).pss_kib, 0u);
 }
 
 TEST(ProcTreeReading, ResetHwmAll) {
