@@ -94,6 +94,7 @@ std::vector<Transfer> run_concurrently(std::vector<PreparedTransfer> transfers) 
   if (!multi) throw Error("curl_multi_init failed");
   const auto start = detail::Clock::now();
   for (auto* x : exchanges) {
+    x->share_buffers(exchanges.size());
     x->start = start;
     curl_multi_add_handle(multi, x->curl);
   }

@@ -96,9 +96,12 @@ struct Exchange {
   // code, and is called again with the same bytes once drive() resumes it); false when
   // the bytes may go now, after a sleep or not.
   bool held_back(std::uint64_t moved);
-  // The buffer sizes set on the handle.
+  // The buffer sizes set on the handle (the receive buffer also caps SO_RCVLOWAT's mark).
   long receive_buffer = 0;
   long upload_buffer = 0;
+  // In a batch of `transfers`, shrinks the buffers to the transfer's share of a budget for
+  // the whole batch (see curl_exchange.cpp), before the handle runs.
+  void share_buffers(std::size_t transfers);
 
   // Called as download bytes arrive: asks the kernel to wake the client only once a good
   // piece of the receive buffer is waiting, or the rest of the body, or the stream ended.

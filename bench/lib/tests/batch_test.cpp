@@ -1,6 +1,9 @@
 // Batches of transfers at once (run_concurrently(), curl multi) against the real
 // refserver, spawned as streambench spawns it: slow and stalled clients beside fast ones,
-// each held back without holding up the others, and byte-exact in the end.
+// each held back without holding up the others, and byte-exact in the end; and the
+// client's own memory in a large batch.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +20,7 @@
 #include "bench/lib/ftp_client.hpp"
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/payload.hpp"
+#include "bench/lib/proc.hpp"
 #include "bench/lib/target.hpp"
 
 namespace streamcheck::bench {
@@ -184,6 +188,32 @@ TEST_F(FtpBatch, AStalledRetrFinishesByteExact) {
   ASSERT_TRUE(after != taken.pieces.end() && after != taken.pieces.begin());
   EXPECT_GE(after->first - std::prev(after)->first, 1500ms) << "took bytes while stalled";
   EXPECT_TRUE(c.dele("stalled.bin").completed());
+}
+
+// A batch's curl buffers share a budget. 256 uploads of 1 MiB at once fill each handle's
+// upload buffer with their payload, all at once: with a 2 MiB buffer per handle the client
+// grew by 1 MiB per upload (250 MB); within the budget, by 133 KiB.
+TEST_F(Batch, ManyUploadsAtOnceKeepTheClientSmall) {
+  constexpr int kN = 256;
+  HttpClient(*target_->http).mkcol("/many/");
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (int i = 0; i < kN; ++i) {
+    clients.push_back(std::make_unique<HttpClient>(*target_->http));
+    clients.back()->head("/many/");  // sessions open before, as streambench's are
+  }
+  std::vector<PreparedTransfer> batch;
+  for (int i = 0; i < kN; ++i)
+    batch.push_back(
+        clients[i]->prepare_put("/many/" + std::to_string(i), {21, MiB}, false, {.hash = false}));
+  // This process's own peak (the probe would take the refserver, its child, in too).
+  ASSERT_EQ(proc::reset_hwm(::getpid()), proc::HwmReset::done);
+  const auto before = proc::read_memory(::getpid()).value().rss_kib;
+  const auto results = run_concurrently(std::move(batch));
+  const auto peak = proc::read_memory(::getpid()).value().hwm_kib;
+  for (const auto& r : results) ASSERT_TRUE(r.completed()) << r.curl_error;
+  EXPECT_LT(peak - std::min(peak, before), kN * 512u)
+      << "KiB for " << kN << " uploads of 1 MiB at once";
+  for (int i = 0; i < kN; ++i) clients[i]->remove("/many/" + std::to_string(i));
 }
 
 }  // namespace
