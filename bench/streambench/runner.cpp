@@ -1,11 +1,8 @@
 #include "bench/streambench/runner.hpp"
 
-#include <sys/statfs.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <benchmark/benchmark.h>
-#include <linux/magic.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,10 +12,8 @@
 #include <sstream>
 
 #include "bench/lib/error.hpp"
-#include "bench/lib/machine.hpp"
 #include "bench/lib/prefault.hpp"
 #include "bench/lib/probe.hpp"
-#include "bench/lib/raw_client.hpp"
 #include "bench/lib/size_parse.hpp"
 #include "bench/streambench/checks.hpp"
 #include "bench/streambench/figures.hpp"
@@ -52,11 +47,6 @@ std::string bench_name(const Run& run, const OpInfo& op, std::uint64_t size, uns
   return name;
 }
 
-// What starts a line on stderr: on a terminal, it first clears the progress line.
-const char* line_start() {
-  return ::isatty(STDERR_FILENO) ? "\r\033[K" : "";
-}
-
 void progress(const Run& run, const std::string& name, const Transfer& t) {
   if (!run.options.progress || !::isatty(STDERR_FILENO)) return;
   const double mb = static_cast<double>(t.body_bytes) / 1e6;
@@ -66,6 +56,10 @@ void progress(const Run& run, const std::string& name, const Transfer& t) {
 }
 
 }  // namespace
+
+const char* line_start() {
+  return ::isatty(STDERR_FILENO) ? "\r\033[K" : "";
+}
 
 void fail(benchmark::State& state, Run& run, const std::string& name, const std::string& why) {
   ++run.failures;
@@ -200,47 +194,6 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
   ++repeated.repetitions;
 }
 
-std::string fs_type(const std::string& path) {
-  struct statfs st {};
-  if (::statfs(path.c_str(), &st) != 0) return "unknown";
-  switch (static_cast<unsigned long>(st.f_type)) {
-    case TMPFS_MAGIC:
-      return "tmpfs";
-    case EXT4_SUPER_MAGIC:
-      return "ext4";
-    case XFS_SUPER_MAGIC:
-      return "xfs";
-    case BTRFS_SUPER_MAGIC:
-      return "btrfs";
-    case OVERLAYFS_SUPER_MAGIC:
-      return "overlayfs";
-    default:
-      break;
-  }
-  char hex[32];
-  std::snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(st.f_type));
-  return hex;
-}
-
-std::string server_version(const bench::Target& t) {
-  std::string out;
-  try {
-    if (t.http) {
-      bench::HttpClient c(*t.http);
-      const auto head = c.head("/");
-      if (!head.header("Server").empty()) out = "http: " + head.header("Server");
-    }
-    if (t.ftp) {
-      bench::RawConnection conn(t.ftp->host, t.ftp->port);
-      if (auto line = conn.read_line(std::chrono::seconds(5)))
-        out += (out.empty() ? "" : "; ") + std::string("ftp: ") + *line;
-    }
-  } catch (const std::exception& e) {
-    out += (out.empty() ? "" : "; ") + std::string("unknown (") + e.what() + ")";
-  }
-  return out.empty() ? "unknown" : out;
-}
-
 }  // namespace
 
 void register_benchmarks(Run& run) {
@@ -291,96 +244,6 @@ void register_benchmarks(Run& run) {
         bench_name(run, *find_op("http-get"), largest, opt.concurrency.front()) + "/checks";
     add(name, [&run, largest, name](benchmark::State& s) { run_checks(s, run, largest, name); });
   }
-}
-
-void add_context(Run& run) {
-  const auto& t = *run.target;
-  benchmark::AddCustomContext("target", t.name);
-  benchmark::AddCustomContext("target_command", t.description);
-  benchmark::AddCustomContext("server_version", server_version(t));
-  utsname u{};
-  if (::uname(&u) == 0)
-    benchmark::AddCustomContext("kernel", std::string(u.sysname) + " " + u.release);
-  for (const auto& [key, value] : bench::this_machine().fields())
-    benchmark::AddCustomContext(key, value);
-  benchmark::AddCustomContext("root", t.root ? t.root->string() : "unknown");
-  benchmark::AddCustomContext("root_fs", t.root ? fs_type(t.root->string()) : "unknown");
-  benchmark::AddCustomContext("payload",
-                              bench::describe_payload(run.options.seed, run.options.payload));
-  std::string concurrency;
-  for (const unsigned n : run.options.concurrency)
-    concurrency += (concurrency.empty() ? "" : ",") + std::to_string(n);
-  benchmark::AddCustomContext("concurrency", concurrency);
-  benchmark::AddCustomContext("min_bytes", std::to_string(run.options.min_bytes));
-  if (run.options.slow_reader)
-    benchmark::AddCustomContext("slow_reader_bytes_per_second",
-                                std::to_string(*run.options.slow_reader));
-  benchmark::AddCustomContext(
-      "probe", run.options.probe
-                   ? "tree of pid " + std::to_string(t.pid) +
-                         ", VmHWM reset + VmRSS sampler every 5 ms; copies from rchar "
-                         "(downloads) / wchar (uploads)"
-                   : "off");
-}
-
-namespace {
-
-// "16 MiB", "3.4 GiB": for people, where format_size() spells sizes for flags and names.
-std::string human_size(std::uint64_t bytes) {
-  char buf[32];
-  if (bytes >= (1ull << 30))
-    std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / kGiB);
-  else
-    std::snprintf(buf, sizeof buf, "%.0f MiB", static_cast<double>(bytes) / (1 << 20));
-  return buf;
-}
-
-}  // namespace
-
-void prefault(Run& run) {
-  const auto& opt = run.options;
-  if (!opt.prefault) {
-    benchmark::AddCustomContext("prefault", "off (--no-prefault)");
-    return;
-  }
-  // Twice the largest upload of a batch (old and new version side by side), and the
-  // download objects, which stay for the whole run.
-  const auto largest = *std::max_element(opt.sizes.begin(), opt.sizes.end());
-  std::uint64_t wanted =
-      2 * largest * *std::max_element(opt.concurrency.begin(), opt.concurrency.end());
-  for (const auto& id : opt.ops)
-    if (!find_op(id)->upload) {
-      for (const auto size : opt.sizes) wanted += size;
-      break;
-    }
-  std::string said;
-  try {
-    const auto where = bench::prefault_location(run.target->root);
-    const auto bytes = bench::prefault_bytes(wanted, bench::space_for_prefault(where.dir));
-    const auto fs = fs_type(where.dir.string());
-    std::fprintf(stderr,
-                 "streambench: pre-faulting %s %s (%s, %s), so that uploads land in memory the "
-                 "machine has already backed (--no-prefault skips it)\n",
-                 human_size(bytes).c_str(), where.why.c_str(), where.dir.c_str(), fs.c_str());
-    const bool show = opt.progress && ::isatty(STDERR_FILENO);
-    const auto r = bench::prefault(where, bytes, [&](std::uint64_t done, std::uint64_t total) {
-      if (show)
-        std::fprintf(stderr, "\r\033[K  pre-fault: %s of %s", human_size(done).c_str(),
-                     human_size(total).c_str());
-    });
-    char figures[128];
-    std::snprintf(figures, sizeof figures, " in %.1f s (%.0f MB/s)", r.seconds,
-                  r.bytes_per_second() / 1e6);
-    said = human_size(r.bytes) + " written and removed " + where.why + " (" + where.dir.string() +
-           ", " + fs + ")" + figures;
-    if (bytes < wanted) said += "; " + human_size(wanted) + " wanted, more than it had room for";
-    said += "; again before each upload, twice its bytes, untimed";
-    run.prefault_at = where;
-  } catch (const std::exception& e) {
-    said = std::string("failed: ") + e.what();  // the run goes on: slower first uploads, said
-  }
-  std::fprintf(stderr, "%sstreambench: pre-fault: %s\n", line_start(), said.c_str());
-  benchmark::AddCustomContext("prefault", said);
 }
 
 }  // namespace streamcheck::streambench
