@@ -16,6 +16,7 @@
 #include "bench/lib/prefault.hpp"
 #include "bench/lib/raw_client.hpp"
 #include "bench/streambench/ops.hpp"
+#include "bench/streambench/slow_clients.hpp"
 
 namespace streamcheck::streambench {
 namespace {
@@ -94,9 +95,22 @@ void add_context(Run& run) {
     concurrency += (concurrency.empty() ? "" : ",") + std::to_string(n);
   benchmark::AddCustomContext("concurrency", concurrency);
   benchmark::AddCustomContext("min_bytes", std::to_string(run.options.min_bytes));
-  if (run.options.slow_reader)
-    benchmark::AddCustomContext("slow_reader_bytes_per_second",
-                                std::to_string(*run.options.slow_reader));
+  const auto& o = run.options;
+  if (o.slow_reader)
+    benchmark::AddCustomContext("slow_reader_bytes_per_second", std::to_string(*o.slow_reader));
+  if (o.slow_writer)
+    benchmark::AddCustomContext("slow_writer_bytes_per_second", std::to_string(*o.slow_writer));
+  if (o.stalled_reader) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g",
+                  static_cast<double>(o.stalled_reader->count()) / 1e3);
+    benchmark::AddCustomContext("stalled_reader_seconds", seconds);
+    benchmark::AddCustomContext("stalled_reader_after_bytes",
+                                std::to_string(kStallAfter) + " (half the body when less)");
+  }
+  if (o.mix)
+    benchmark::AddCustomContext(
+        "mix", "fast:" + std::to_string(o.mix->fast) + ",slow:" + std::to_string(o.mix->slow));
   benchmark::AddCustomContext(
       "probe", run.options.probe
                    ? "tree of pid " + std::to_string(t.pid) +

@@ -5,11 +5,11 @@ namespace {
 
 constexpr const char* kText =
     R"(Counters (one row per benchmark, named TARGET/PROTO/OP/SIZE, then /cN at --concurrency N:
-in a sweep always, else when N > 1). Each repetition of a benchmark runs batches of N
-transfers at once, each on its own connection, opened before the batch; every time counts
-from the batch's start, when each transfer was meant to start, so a transfer that waited
-behind the others counts its wait. Percentiles come from a histogram of every transfer
-of the row (within 0.4%), merged, never averaged.
+in a sweep always, else when N > 1; then the slow clients', below). Each repetition of a
+benchmark runs batches of N transfers at once, each on its own connection, opened before
+the batch; every time counts from the batch's start, when each transfer was meant to
+start, so a transfer that waited behind the others counts its wait. Percentiles come
+from a histogram of every transfer of the row (within 0.4%), merged, never averaged.
   bytes_per_second     aggregate: payload bytes of all the transfers / the time from each
                        batch's start to the end of its last transfer (Google Benchmark's)
   ttfb_us              the mean of: downloads, start to the first body byte received;
@@ -41,6 +41,38 @@ of the row (within 0.4%), merged, never averaged.
   cpu_ms_per_gib       CPU time of the tree per GiB moved
   harness_rss_kib      streambench's own peak RSS (it must stay flat)
   probe_samples        sampler readings during the transfer
+
+Slow and stalled clients. With --slow-reader RATE, --stalled-reader SECONDS or
+--slow-writer RATE every download (the first two) or upload (the last) of a benchmark is
+a slow client, and its name says so after /cN: .../slow, .../stalled, .../slow-writer. A
+slow reader or writer moves pieces of RATE/64 (16 to 256 KiB) and waits until each is
+due at RATE. A stalled reader takes the first 1 MiB of its body (half the body when that
+is less; a piece more at most), then reads nothing for SECONDS, so its receive window
+shuts and the server's sends block, then reads the rest at full speed. In a batch a
+waiting client is paused (curl's pause) and the others run on. These waits are the
+client's own and never count towards --stall-timeout. A server with no backpressure
+shows it in rss_peak_kib and rss_per_conn_kib, which then grow by what it read ahead for
+its slow clients; one that streams stays flat however slow they are.
+
+Mix (--mix fast:N,slow:M): N fast and M slow transfers start together in one batch (the
+slow ones spread through it; slow: the slow mode of the op's direction, as above). Only
+ops whose direction has a slow mode run (the others are named on stderr). --mix is the
+batch, so it takes the place of --concurrency (give one or the other): rows are named
+.../cN+M/mix-fN-sM/MODE. The counters above cover the whole batch: its time ends with its
+last transfer, usually a slow one, and rss_per_conn_kib is the server's growth over all
+N+M connections. Each group also gets its own:
+  fast_ttfb_p50_us, fast_ttfb_p99_us, fast_ttfb_max_us
+                       the fast transfers' first bytes: a server whose slow clients hold
+                       up its fast ones shows it here
+  fast_transfer_mbps_p50, fast_transfer_mbps_min
+                       each fast transfer's payload bytes / its time, median and slowest
+                       (MB/s)
+  fast_aggregate_mbps  the fast transfers' bytes / the time from the batch's start to the
+                       end of its last fast transfer (MB/s)
+  slow_ttfb_p50_us, slow_ttfb_p99_us, slow_ttfb_max_us, slow_transfer_mbps_p50,
+  slow_transfer_mbps_min, slow_aggregate_mbps
+                       the same for the slow transfers
+
 Checks in the same run, for the largest size of http-get (.../checks, printed on stderr
 at the end): --check-rounds rounds of three GETs of one object in every order in turn (ours
 with the probe, ours without, the curl tool to /dev/null), compared by their medians,
@@ -94,7 +126,8 @@ next run; each upload is read back, then removed (it stays when it failed the ch
 
 A server that stops moving bytes without closing fails the benchmark instead of hanging
 the run: no byte for --stall-timeout seconds ("stalled"), or no answer --answer-timeout
-seconds after an upload's whole body (room for an fsync of a big file).
+seconds after an upload's whole body (room for an fsync of a big file). The time a slow
+or stalled client waits on purpose is not counted.
 
 Exit status: 0 all benchmarks ran; 1 some failed (error named on stderr); 3 usage or
 target errors.)";

@@ -31,6 +31,7 @@
 #include "bench/streambench/help.hpp"
 #include "bench/streambench/ops.hpp"
 #include "bench/streambench/runner.hpp"
+#include "bench/streambench/slow_clients.hpp"
 
 namespace sb = streamcheck::streambench;
 namespace bench = streamcheck::bench;
@@ -109,6 +110,9 @@ int main(int argc, char** argv) {
   std::string payload = "random";
   std::string root_on = "disk";
   std::string slow_reader;
+  std::string slow_writer;
+  std::string stalled_reader;
+  std::string mix;
   std::string min_bytes;
   std::string concurrency = "1";
   bool no_probe = false;
@@ -147,7 +151,18 @@ int main(int argc, char** argv) {
                  "Repeat each benchmark's transfer until it has moved this much, e.g. 256MiB "
                  "(figures are means over the repeats; a 16 MiB transfer alone lasts "
                  "milliseconds, too short to time well)");
-  app.add_option("--slow-reader", slow_reader, "Downloads read at most BYTES/s (e.g. 10MiB)");
+  app.add_option("--slow-reader", slow_reader,
+                 "Downloads read at most RATE bytes/s (e.g. 10MiB): .../slow (see Slow and "
+                 "stalled clients below)");
+  app.add_option("--stalled-reader", stalled_reader,
+                 "Downloads read their first MiB, then nothing for SECONDS (e.g. 30 or 0.5), "
+                 "then the rest: .../stalled");
+  app.add_option("--slow-writer", slow_writer,
+                 "Uploads send at most RATE bytes/s (e.g. 2MiB): .../slow-writer");
+  app.add_option("--mix", mix,
+                 "fast:N,slow:M: N fast and M slow transfers (of the slow modes above) at once "
+                 "in one batch, each group's figures apart; instead of --concurrency: "
+                 ".../cN+M/mix-fN-sM (see Mix below)");
   app.add_option("--payload", payload, "random or adversarial")->capture_default_str();
   app.add_option("--seed", opt.seed, "Payload seed")->capture_default_str();
   app.add_flag("--no-probe", no_probe, "Do not probe the server (throughput and TTFB only)");
@@ -185,9 +200,16 @@ int main(int argc, char** argv) {
     opt.sizes = bench::parse_size_list(sizes);
     opt.payload = bench::parse_payload_kind(payload);
     opt.target.root_on = bench::parse_root_on(root_on);
-    if (!slow_reader.empty()) opt.slow_reader = bench::parse_size(slow_reader);
+    if (app.count("--slow-reader")) opt.slow_reader = sb::parse_rate("--slow-reader", slow_reader);
+    if (app.count("--slow-writer")) opt.slow_writer = sb::parse_rate("--slow-writer", slow_writer);
+    if (app.count("--stalled-reader"))
+      opt.stalled_reader = sb::parse_seconds("--stalled-reader", stalled_reader);
     if (!min_bytes.empty()) opt.min_bytes = bench::parse_size(min_bytes);
     opt.concurrency = parse_concurrency(concurrency);
+    if (app.count("--mix")) {
+      opt.mix = sb::parse_mix(mix, kMaxConcurrency);
+      opt.concurrency = {opt.mix->fast + opt.mix->slow};
+    }
     raise_fd_limit_for(opt.concurrency);
     opt.probe = !no_probe;
     opt.checks = !no_checks && opt.probe;
@@ -206,6 +228,7 @@ int main(int argc, char** argv) {
     } else {
       for (const auto& op : sb::kOps) opt.ops.emplace_back(op.id);
     }
+    sb::check_slow_options(opt, app.count("--concurrency") > 0);
     auto& t = opt.target;
     if (!opt.legacy.empty()) {
       if (!t.spawn.empty() || !t.http.empty() || !t.ftp.empty() || t.pid != 0)

@@ -18,6 +18,7 @@
 #include "bench/streambench/checks.hpp"
 #include "bench/streambench/figures.hpp"
 #include "bench/streambench/ops.hpp"
+#include "bench/streambench/slow_clients.hpp"
 
 namespace streamcheck::streambench {
 namespace {
@@ -38,13 +39,13 @@ std::string proto_name(Proto p) {
 }
 
 // TARGET/PROTO/OP/SIZE, then /cN at concurrency N: always in a sweep (several values),
-// else only above 1, as before sweeps, so that baselines keep matching.
+// else only above 1, as before sweeps, so that baselines keep matching; then the mix and
+// the slow clients (slow_suffix).
 std::string bench_name(const Run& run, const OpInfo& op, std::uint64_t size, unsigned n) {
   std::string name = run.target->name + "/" + proto_name(op.proto) + "/" + std::string(op.name) +
                      "/" + bench::format_size(size);
   if (n > 1 || run.options.concurrency.size() > 1) name += "/c" + std::to_string(n);
-  if (run.options.slow_reader && !op.upload) name += "/slow";
-  return name;
+  return name + slow_suffix(run.options, op.upload);
 }
 
 void progress(const Run& run, const std::string& name, const Transfer& t) {
@@ -141,11 +142,12 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       if (op.upload) prefault_again(run, 2 * size * n);
       bench::TransferOptions topt;
       topt.hash = false;  // the bytes are checked by verify(), in an untimed read
-      if (!op.upload && opt.slow_reader) topt.max_bytes_per_second = opt.slow_reader;
+      const auto slow = slow_transfers(opt, op.upload, n);
       std::optional<bench::proc::IoCounters> at_first_byte;
       std::vector<bench::PreparedTransfer> batch;
       for (unsigned i = 0; i < n; ++i) {
         auto o = topt;
+        if (slow[i]) make_slow(opt, op.upload, plans[i].bytes, o);
         // Alone, what the server read before the first byte is this transfer's; with
         // others at once it is theirs too, and means nothing.
         if (n == 1 && probe && !op.upload)
@@ -172,7 +174,7 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
         }
         bytes.push_back(plans[i].bytes);
       }
-      figures.add_batch(results, bytes, op.upload);
+      figures.add_batch(results, bytes, op.upload, opt.mix ? slow : std::vector<bool>{});
       if (!measured.probed) continue;
       const auto& m = *measured.probed;
       ProbedBatch probed{m, 0, n, op.upload, rss_before_sessions, 0, std::nullopt};
@@ -209,6 +211,12 @@ void register_benchmarks(Run& run) {
     if (op->proto == Proto::http && !run.target->has_http()) {
       std::fprintf(stderr, "streambench: skipping %s: target %s has no HTTP URL\n", op->id.data(),
                    run.target->name.c_str());
+      continue;
+    }
+    if (opt.mix && !has_slow_mode(opt, op->upload)) {
+      std::fprintf(stderr, "streambench: skipping %s: --mix has no slow mode for %s (%s)\n",
+                   op->id.data(), op->upload ? "uploads" : "downloads",
+                   op->upload ? "--slow-writer" : "--slow-reader or --stalled-reader");
       continue;
     }
     ops.push_back(op);
