@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <map>
 #include <thread>
 
 #include "bench/lib/error.hpp"
@@ -15,18 +14,25 @@
 namespace streamcheck::bench {
 namespace {
 
-// curl 7.88's FTP client can sit in its own 1 s poll between the EPSV reply and the data
-// connect (seen here on every server, often), because no socket or timer wakes it. FTP
-// transfers and concurrent batches drive a multi handle themselves with this short poll,
-// which bounds that wait: at 5 ms a REST+RETR of 16 MiB still lost 5 ms of its 6 to it.
-// A wake-up a millisecond costs nothing measurable while a transfer waits.
-constexpr int kPollMs = 1;
 constexpr size_t kKeepBytes = 64 * 1024;
 // Buffers large enough that the client is not what limits a loopback transfer (few
 // calls per MiB) and small enough to stay in a core's L2 cache: on a 2-core VM, 256 KiB
 // beat 1 MiB (2.7 vs 2.4 GB/s of GET on loopback, against 2.7 for the curl tool).
 constexpr long kReceiveBuffer = 256 * 1024;
 constexpr long kUploadBuffer = 2 * 1024 * 1024;
+// What the transfers of one batch may hold in buffers together: every handle has its own.
+// At 1 000 transfers at once the full sizes made the harness 1.1 GB for 1 MiB PUTs (each
+// payload fills its handle's 2 MiB upload buffer) and 300 MB for GETs. An upload's share
+// of 32 MiB (32 KiB each at N = 1 000, curl's least is 16 KiB) cost nothing measurable:
+// the same PUT throughput and client CPU time. A smaller receive buffer costs the client
+// CPU: curl 7.88 polls every handle of a multi handle on each pass and reads at most a
+// buffer per wake-up, so at N = 1 000 GETs of 1 MiB took 20% more client CPU with 16 KiB
+// buffers and moved up to 40% slower, 15% slower with 64 KiB; 128 KiB lost nothing. So
+// uploads keep the full size up to 16 transfers, downloads up to 512, then their share.
+constexpr long kBatchUploadBudget = 16 * kUploadBuffer;
+constexpr long kLeastUploadBuffer = 16 * 1024;  // the smallest curl takes
+constexpr long kBatchReceiveBudget = 512 * kReceiveBuffer;
+constexpr long kLeastReceiveBuffer = 128 * 1024;
 // The end of an HTTP body is read as it comes (see wake_less_often()).
 constexpr std::uint64_t kTailWithoutMark = 256 * 1024;
 
@@ -64,13 +70,17 @@ StallLimits default_stall_limits() {
 namespace detail {
 
 Exchange::Exchange(CURL* handle, const Url& base, Protocol proto, const TransferOptions& opts)
-    : curl(handle), protocol(proto), options(opts), keep_body(opts.keep_body) {
+    : curl(handle),
+      protocol(proto),
+      options(opts),
+      pace(opts.max_bytes_per_second, opts.stall_after, opts.stall_for),
+      keep_body(opts.keep_body) {
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Exchange::on_write);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Exchange::on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kReceiveBuffer);
-  curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBuffer);
+  receive_buffer = kReceiveBuffer;
+  upload_buffer = kUploadBuffer;
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_SOCKOPTDATA, this);
   curl_easy_setopt(
@@ -91,15 +101,16 @@ Exchange::Exchange(CURL* handle, const Url& base, Protocol proto, const Transfer
     curl_easy_setopt(curl, CURLOPT_PASSWORD, base.password.c_str());
     if (protocol == Protocol::http) curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
   }
-  if (options.max_bytes_per_second) {
-    // A slow client reads (or writes) in small pieces and waits between them: see
-    // throttle(). curl's own speed limits let a short transfer go through in a burst
-    // (7.88), so they are not used.
+  if (pace.has_rate()) {
+    // A slow client reads (or writes) in small pieces and waits between them: see Pace.
+    // curl's own speed limits let a short transfer go through in a burst (7.88), so they
+    // are not used.
     const long piece = std::clamp<long>(static_cast<long>(*options.max_bytes_per_second / 64),
-                                        16 * 1024, kReceiveBuffer);
-    curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, piece);
-    curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, piece);
+                                        kLeastUploadBuffer, kReceiveBuffer);
+    receive_buffer = upload_buffer = piece;
   }
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, receive_buffer);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, upload_buffer);
   if (protocol == Protocol::http) {
     for (const auto& h : options.headers) headers = curl_slist_append(headers, h.c_str());
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -121,12 +132,26 @@ void Exchange::set_body(const Payload& payload) {
   curl_easy_setopt(curl, CURLOPT_READDATA, this);
 }
 
-void Exchange::throttle(std::uint64_t moved) const {
-  if (!options.max_bytes_per_second || *options.max_bytes_per_second == 0) return;
-  const auto due =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                  static_cast<double>(moved) / static_cast<double>(*options.max_bytes_per_second)));
-  if (due > Clock::now()) std::this_thread::sleep_until(due);
+void Exchange::share_buffers(std::size_t transfers) {
+  if (transfers <= 1) return;
+  const auto n = static_cast<long>(transfers);
+  receive_buffer = std::min(receive_buffer, std::max(kLeastReceiveBuffer, kBatchReceiveBudget / n));
+  upload_buffer = std::min(upload_buffer, std::max(kLeastUploadBuffer, kBatchUploadBudget / n));
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, receive_buffer);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, upload_buffer);
+}
+
+bool Exchange::held_back(std::uint64_t moved) {
+  if (!pace.limits()) return false;
+  const auto until = pace.hold(moved, start, Clock::now());
+  if (!until) return false;
+  if (can_pause) {
+    resume_at = until;
+    return true;
+  }
+  std::this_thread::sleep_until(*until);
+  last_progress = Clock::now();  // the stall rule counts from the end of the client's wait
+  return false;
 }
 
 // Without it, curl polls and reads whatever has arrived, often a few KiB: one wake-up of
@@ -150,7 +175,7 @@ void Exchange::throttle(std::uint64_t moved) const {
 // 1 GET in 20. A client reading as data comes acknowledges at once, as other clients do.
 // With both rules: no stall in 800 GETs and Range GETs of 16 and 64 MiB.
 void Exchange::wake_less_often() {
-  if (options.max_bytes_per_second) return;  // a slow reader reads small pieces on purpose
+  if (pace.has_rate()) return;  // a slow reader reads small pieces on purpose
   const curl_socket_t fd = transfer_socket();
   if (fd == CURL_SOCKET_BAD) return;
   if (protocol == Protocol::ftp && !ftp_download) {
@@ -159,12 +184,15 @@ void Exchange::wake_less_often() {
     return;
   }
   if (protocol == Protocol::http && !body_length) return;
-  std::uint64_t mark = kReceiveBuffer;
-  if (receive_lowat != static_cast<int>(kReceiveBuffer)) {  // at the cap, no need to ask again
+  // Never above what curl reads at once: past it, data left below the mark after a read
+  // would wait for more to come, and a shut window sends no more.
+  const auto cap = static_cast<std::uint64_t>(receive_buffer);
+  std::uint64_t mark = cap;
+  if (receive_lowat != static_cast<int>(cap)) {  // at the cap, no need to ask again
     int buffer = 0;
     socklen_t length = sizeof buffer;
     if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, &length) != 0) return;
-    mark = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(buffer) / 8, 1, kReceiveBuffer);
+    mark = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(buffer) / 8, 1, cap);
   }
   if (body_length) {
     const auto left = *body_length - std::min(*body_length, result.body_bytes);
@@ -196,6 +224,10 @@ bool Exchange::upload_sent() const {
 int Exchange::on_progress(void* self, curl_off_t, curl_off_t down, curl_off_t, curl_off_t up) {
   auto* x = static_cast<Exchange*>(self);
   const auto now = Clock::now();
+  if (x->resume_at) {  // held back on purpose: the client's wait, not the server's stall
+    x->last_progress = now;
+    return 0;
+  }
   if (!x->lines_at_upload_end && x->upload_sent()) x->lines_at_upload_end = x->header_lines;
   if (x->last_down < 0 || down != x->last_down || up != x->last_up ||
       x->header_lines != x->last_header_lines) {
@@ -232,7 +264,7 @@ size_t Exchange::read_into(Source& source, char* buffer, size_t capacity) {
     }
     capacity = static_cast<size_t>(std::min<std::uint64_t>(capacity, *options.abort_after - sent));
   }
-  throttle(sent);
+  if (held_back(sent)) return CURL_READFUNC_PAUSE;  // nothing taken: it resumes where it was
   std::span<std::byte> out(reinterpret_cast<std::byte*>(buffer), capacity);
   size_t n = source.stream.fill(out);
   source.produced += n;
@@ -259,7 +291,9 @@ size_t Exchange::on_write(char* data, size_t size, size_t count, void* self) {
     n = static_cast<size_t>(std::min<std::uint64_t>(
         n, *x->options.abort_after - std::min(*x->options.abort_after, r.body_bytes)));
   }
-  x->throttle(r.body_bytes);
+  // Paused, curl keeps the piece and hands it over again on resuming: nothing of it is
+  // counted or hashed until then.
+  if (x->held_back(r.body_bytes)) return CURL_WRITEFUNC_PAUSE;
   std::span<const std::byte> piece(reinterpret_cast<const std::byte*>(data), n);
   if (x->options.hash) x->received.update(piece);
   if (x->options.on_data) x->options.on_data(piece);
@@ -316,29 +350,6 @@ Transfer finish(Exchange& x, CURLcode code, Clock::time_point end) {
   return std::move(x.result);
 }
 
-CURLcode perform(Exchange& x) {
-  if (!x.multi) return curl_easy_perform(x.curl);
-  // The owner's multi, polled briefly (kPollMs); the control connection (and its login)
-  // stays in the owner's share between transfers.
-  if (CURLMcode mc = curl_multi_add_handle(x.multi, x.curl); mc != CURLM_OK)
-    throw Error(std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc));
-  CURLcode result = CURLE_RECV_ERROR;
-  int running = 1;
-  while (running > 0) {
-    CURLMcode mc = curl_multi_perform(x.multi, &running);
-    if (mc == CURLM_OK && running > 0) mc = curl_multi_poll(x.multi, nullptr, 0, kPollMs, nullptr);
-    if (mc != CURLM_OK) {
-      curl_multi_remove_handle(x.multi, x.curl);
-      throw Error(std::string("curl multi: ") + curl_multi_strerror(mc));
-    }
-  }
-  int left = 0;
-  while (CURLMsg* msg = curl_multi_info_read(x.multi, &left))
-    if (msg->msg == CURLMSG_DONE && msg->easy_handle == x.curl) result = msg->data.result;
-  curl_multi_remove_handle(x.multi, x.curl);
-  return result;
-}
-
 ConnectionShare::ConnectionShare(CURL* curl) : share_(curl_share_init()) {
   if (!share_ || curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
       curl_easy_setopt(curl, CURLOPT_SHARE, share_) != CURLE_OK) {
@@ -358,54 +369,5 @@ PreparedTransfer::PreparedTransfer(std::unique_ptr<detail::Exchange> exchange)
 PreparedTransfer::~PreparedTransfer() = default;
 PreparedTransfer::PreparedTransfer(PreparedTransfer&&) noexcept = default;
 PreparedTransfer& PreparedTransfer::operator=(PreparedTransfer&&) noexcept = default;
-
-Transfer run(PreparedTransfer transfer) {
-  auto& x = transfer.exchange();
-  x.start = detail::Clock::now();
-  const CURLcode code = detail::perform(x);
-  return detail::finish(x, code, detail::Clock::now());
-}
-
-std::vector<Transfer> run_concurrently(std::vector<PreparedTransfer> transfers) {
-  for (size_t i = 0; i < transfers.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (transfers[i].exchange().curl == transfers[j].exchange().curl)
-        throw Error("run_concurrently: two transfers on the same client (use one client each)");
-  CURLM* multi = curl_multi_init();
-  if (!multi) throw Error("curl_multi_init failed");
-  std::map<CURL*, std::pair<CURLcode, detail::Clock::time_point>> done;
-  const auto start = detail::Clock::now();
-  for (auto& t : transfers) {
-    t.exchange().start = start;
-    curl_multi_add_handle(multi, t.exchange().curl);
-  }
-  int running = static_cast<int>(transfers.size());
-  while (running > 0) {
-    CURLMcode mc = curl_multi_perform(multi, &running);
-    if (mc == CURLM_OK && running > 0) mc = curl_multi_poll(multi, nullptr, 0, kPollMs, nullptr);
-    if (mc != CURLM_OK) {
-      curl_multi_cleanup(multi);
-      throw Error(std::string("curl multi: ") + curl_multi_strerror(mc));
-    }
-    int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
-      if (msg->msg == CURLMSG_DONE)
-        done[msg->easy_handle] = {msg->data.result, detail::Clock::now()};
-    }
-  }
-  std::vector<Transfer> results;
-  for (auto& t : transfers) {
-    auto& x = t.exchange();
-    curl_multi_remove_handle(multi, x.curl);
-    auto it = done.find(x.curl);
-    if (it == done.end()) {
-      results.push_back(detail::finish(x, CURLE_RECV_ERROR, detail::Clock::now()));
-    } else {
-      results.push_back(detail::finish(x, it->second.first, it->second.second));
-    }
-  }
-  curl_multi_cleanup(multi);
-  return results;
-}
 
 }  // namespace streamcheck::bench

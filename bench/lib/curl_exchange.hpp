@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/lib/pace.hpp"
 #include "bench/lib/sha256.hpp"
 #include "bench/lib/transfer.hpp"
 #include "bench/lib/url.hpp"
@@ -49,6 +50,9 @@ struct Exchange {
   curl_socket_t* connection_socket = nullptr;
   Protocol protocol;
   TransferOptions options;  // a copy: a prepared transfer outlives the caller's options
+  // The slow or stalled client (TransferOptions' max_bytes_per_second, stall_after,
+  // stall_for): when the bytes after the first `moved` may go.
+  Pace pace;
   std::vector<std::unique_ptr<Source>> sources;  // upload bodies (one per multipart file)
   Source* body = nullptr;                        // the PUT/STOR body, when there is one
   Sha256 received;
@@ -81,9 +85,23 @@ struct Exchange {
   // Reads the next upload bytes of `source` into curl's buffer (the read callbacks).
   size_t read_into(Source& source, char* buffer, size_t capacity);
 
-  // Waits until `moved` bytes are due at the speed limit (when there is one): the slow
-  // reader or writer. It blocks the thread, so in a concurrent run it slows the others.
-  void throttle(std::uint64_t moved) const;
+  // Set while this exchange runs in one of our own loops over a multi handle (drive()),
+  // which resumes a paused transfer at `resume_at`: a held-back transfer is then paused
+  // and the others run on. Under curl_easy_perform, which would wake only about once a
+  // second to let a callback resume it, the thread sleeps instead.
+  bool can_pause = false;
+  std::optional<Clock::time_point> resume_at;  // set while paused by held_back()
+  // Before the bytes that follow the first `moved`: holds the transfer back as long as
+  // `pace` says. Returns true when it paused it (the callback then returns curl's PAUSE
+  // code, and is called again with the same bytes once drive() resumes it); false when
+  // the bytes may go now, after a sleep or not.
+  bool held_back(std::uint64_t moved);
+  // The buffer sizes set on the handle (the receive buffer also caps SO_RCVLOWAT's mark).
+  long receive_buffer = 0;
+  long upload_buffer = 0;
+  // In a batch of `transfers`, shrinks the buffers to the transfer's share of a budget for
+  // the whole batch (see curl_exchange.cpp), before the handle runs.
+  void share_buffers(std::size_t transfers);
 
   // Called as download bytes arrive: asks the kernel to wake the client only once a good
   // piece of the receive buffer is waiting, or the rest of the body, or the stream ended.
@@ -110,6 +128,16 @@ Transfer finish(Exchange& x, CURLcode code, Clock::time_point end);
 
 // Runs the exchange's transfer to its end: on x.multi when set, else curl_easy_perform.
 CURLcode perform(Exchange& x);
+
+// How one transfer of a multi handle ended.
+struct Ended {
+  CURLcode code = CURLE_RECV_ERROR;
+  Clock::time_point at;
+};
+// Runs the transfers of `exchanges`, added to `multi` by the caller, until none is left;
+// resumes each paused one at its resume_at. Returns how each handle ended. Throws Error
+// when curl's multi interface fails (the handles stay added: the caller removes them).
+std::vector<std::pair<CURL*, Ended>> drive(CURLM* multi, const std::vector<Exchange*>& exchanges);
 
 // A client's connections, kept in a share of their own (CURL_LOCK_DATA_CONNECT) rather
 // than in whichever multi handle ran the last transfer: a handle added to another multi

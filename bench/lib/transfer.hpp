@@ -68,9 +68,16 @@ struct TransferOptions {
   // Abort the transfer (from the data callback) once this many body bytes have moved.
   std::optional<std::uint64_t> abort_after;
   // Limit the client's speed (bytes per second), for slow-reader and slow-writer cases:
-  // the client moves small pieces and waits between them (in a concurrent run the wait
-  // holds up the other transfers too).
+  // the client moves small pieces and waits between them. In run_concurrently() the
+  // transfer is paused while it waits, and the others go on; alone (run()) it sleeps.
   std::optional<std::uint64_t> max_bytes_per_second;
+  // A stalled reader: a download takes its first `stall_after` body bytes (a piece more
+  // at most: curl hands them over in pieces of up to the receive buffer), then nothing
+  // for `stall_for` (its receive window shuts, the server's send blocks), then the rest.
+  // Downloads only; no stall when either is unset or zero. The stall, like a slow client's
+  // waits, is the client's own: it never counts towards stall_timeout below.
+  std::optional<std::uint64_t> stall_after;
+  std::chrono::milliseconds stall_for{0};
   // Called once, inside the write callback, when the first body byte of a download
   // arrives: the client reads nothing more until it returns (e.g. to sample the
   // server's counters at that moment).
@@ -89,7 +96,9 @@ struct TransferOptions {
   // A server may stop moving bytes and never close: the transfer then fails, and
   // curl_error says so, once no byte has moved for `stall_timeout`, or once no answer
   // has come `answer_timeout` after the whole upload body was sent (room for a server
-  // that fsyncs a big file before answering). Zero: no limit.
+  // that fsyncs a big file before answering). Zero: no limit. The time a slow or stalled
+  // client holds back on purpose is not counted: a stall of 90 s with a stall_timeout of
+  // 60 s is the client's, not the server's.
   std::chrono::seconds stall_timeout = default_stall_limits().stall;
   std::chrono::seconds answer_timeout = default_stall_limits().answer;
 };

@@ -19,16 +19,41 @@ double us(std::uint64_t ns) {
 
 }  // namespace
 
+void Figures::Group::record(const bench::Transfer& t, std::uint64_t b, bool upload) {
+  ttfb_ns.record(to_ns(upload ? t.first_send_seconds : t.ttfb_seconds));
+  if (t.seconds > 0)
+    transfer_bytes_per_second.record(
+        static_cast<std::uint64_t>(static_cast<double>(b) / t.seconds));
+  bytes += b;
+}
+
+void Figures::Group::set_counters(benchmark::State& state, const std::string& prefix) const {
+  if (ttfb_ns.empty()) return;
+  auto& c = state.counters;
+  c[prefix + "ttfb_p50_us"] = us(ttfb_ns.percentile(50));
+  c[prefix + "ttfb_p99_us"] = us(ttfb_ns.percentile(99));
+  c[prefix + "ttfb_max_us"] = us(ttfb_ns.max());
+  c[prefix + "transfer_mbps_p50"] =
+      static_cast<double>(transfer_bytes_per_second.percentile(50)) / 1e6;
+  c[prefix + "transfer_mbps_min"] = static_cast<double>(transfer_bytes_per_second.min()) / 1e6;
+  c[prefix + "aggregate_mbps"] = seconds > 0 ? static_cast<double>(bytes) / seconds / 1e6 : 0;
+}
+
 void Figures::add_batch(const std::vector<bench::Transfer>& transfers,
-                        const std::vector<std::uint64_t>& bytes, bool upload) {
+                        const std::vector<std::uint64_t>& bytes, bool upload,
+                        const std::vector<bool>& slow) {
+  if (!slow.empty() && !mix_) mix_.emplace();
+  std::array<double, 2> last_end{};
   for (std::size_t i = 0; i < transfers.size(); ++i) {
     const auto& t = transfers[i];
-    ttfb_ns_.record(to_ns(upload ? t.first_send_seconds : t.ttfb_seconds));
-    if (t.seconds > 0)
-      transfer_bytes_per_second_.record(
-          static_cast<std::uint64_t>(static_cast<double>(bytes[i]) / t.seconds));
-    bytes_ += bytes[i];
+    all_.record(t, bytes[i], upload);
+    if (slow.empty()) continue;
+    const std::size_t group = slow[i] ? 1 : 0;
+    (*mix_)[group].record(t, bytes[i], upload);
+    last_end[group] = std::max(last_end[group], t.seconds);
   }
+  if (mix_)
+    for (std::size_t g = 0; g < 2; ++g) (*mix_)[g].seconds += last_end[g];
   ++batches_;
 }
 
@@ -39,10 +64,11 @@ void Figures::add_probe(const ProbedBatch& b) {
     probe_.first_byte_read_kib += static_cast<double>(*b.read_at_first_byte) / 1024;
   const auto growth = m.peak_growth_kib();
   probe_.rss_peak_kib += static_cast<double>(growth);
-  // The peak itself, less the RSS before the sessions were opened.
-  const auto peak = m.rss_before_kib + growth;
-  probe_.rss_per_conn_kib +=
-      static_cast<double>(peak - std::min(peak, b.rss_before_sessions_kib)) / b.transfers;
+  // The peak itself, less the memory of the same kind before the sessions were opened.
+  const auto peak = m.memory_before_kib() + growth;
+  const auto before = m.memory_kind() == bench::MemoryKind::pss ? b.pss_before_sessions_kib
+                                                                : b.rss_before_sessions_kib;
+  probe_.rss_per_conn_kib += static_cast<double>(peak - std::min(peak, before)) / b.transfers;
   const auto moved = b.upload ? m.io.wchar : m.io.rchar;
   const auto bytes = static_cast<double>(std::max<std::uint64_t>(1, b.bytes));
   probe_.copies += static_cast<double>(moved) / bytes;
@@ -55,17 +81,23 @@ void Figures::add_probe(const ProbedBatch& b) {
 
 void Figures::set_counters(benchmark::State& state, bool probed) const {
   if (batches_ == 0) return;
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes_));
+  state.SetBytesProcessed(static_cast<std::int64_t>(all_.bytes));
   auto& c = state.counters;
-  c["ttfb_us"] = ttfb_ns_.mean() / 1e3;
-  c["ttfb_p50_us"] = us(ttfb_ns_.percentile(50));
-  c["ttfb_p90_us"] = us(ttfb_ns_.percentile(90));
-  c["ttfb_p99_us"] = us(ttfb_ns_.percentile(99));
-  c["ttfb_max_us"] = us(ttfb_ns_.max());
-  c["transfer_mbps_p50"] = static_cast<double>(transfer_bytes_per_second_.percentile(50)) / 1e6;
-  c["transfer_mbps_min"] = static_cast<double>(transfer_bytes_per_second_.min()) / 1e6;
+  const auto& ttfb = all_.ttfb_ns;
+  const auto& rate = all_.transfer_bytes_per_second;
+  c["ttfb_us"] = ttfb.mean() / 1e3;
+  c["ttfb_p50_us"] = us(ttfb.percentile(50));
+  c["ttfb_p90_us"] = us(ttfb.percentile(90));
+  c["ttfb_p99_us"] = us(ttfb.percentile(99));
+  c["ttfb_max_us"] = us(ttfb.max());
+  c["transfer_mbps_p50"] = static_cast<double>(rate.percentile(50)) / 1e6;
+  c["transfer_mbps_min"] = static_cast<double>(rate.min()) / 1e6;
   c["sha256_ok"] = 1;
   c["harness_rss_kib"] = static_cast<double>(bench::own_peak_rss_kib());
+  if (mix_) {
+    (*mix_)[0].set_counters(state, "fast_");
+    (*mix_)[1].set_counters(state, "slow_");
+  }
   if (!probed) return;
   const double k = batches_;
   if (transfers_ == 1) c["first_byte_read_kib"] = probe_.first_byte_read_kib / k;

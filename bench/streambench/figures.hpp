@@ -6,10 +6,14 @@
 // coordinated omission). Times and rates go into histograms (latency_histogram.hpp),
 // merged over the iterations, never averaged; the probe's figures are means over the
 // iterations.
+//
+// In a mix (--mix) the fast and the slow transfers of each batch are also counted apart,
+// each group with its own first bytes and throughputs.
 #pragma once
 
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -28,10 +32,12 @@ struct ProbedBatch {
   std::uint64_t bytes = 0;  // payload bytes of the whole batch
   unsigned transfers = 1;
   bool upload = false;
-  // The tree's RSS before the batch's sessions were opened: they are opened before the
-  // measurement (so that opening them is not timed), and what a session holds is part
-  // of what a connection costs the server.
+  // The tree's memory before the batch's sessions were opened, as VmRSS and as summed
+  // PSS: they are opened before the measurement (so that opening them is not timed), and
+  // what a session holds is part of what a connection costs the server. Which one counts
+  // is the measurement's memory_kind() (PSS for a tree of several processes).
   std::uint64_t rss_before_sessions_kib = 0;
+  std::uint64_t pss_before_sessions_kib = 0;
   std::int64_t fd_delta = 0;  // descriptors still held once the sessions closed
   // Downloads one at a time: what the server had read (rchar) when the client got its
   // first byte.
@@ -41,21 +47,32 @@ struct ProbedBatch {
 class Figures {
  public:
   // A batch's transfers and the payload bytes each moved. A download's first byte is the
-  // first it received; an upload's, the first it sent.
+  // first it received; an upload's, the first it sent. In a mix, `slow` says which
+  // transfers are the slow ones (empty outside a mix).
   void add_batch(const std::vector<bench::Transfer>& transfers,
-                 const std::vector<std::uint64_t>& bytes, bool upload);
+                 const std::vector<std::uint64_t>& bytes, bool upload,
+                 const std::vector<bool>& slow = {});
   void add_probe(const ProbedBatch& batch);
 
   // The counters (`streambench --help` lists them); the probe's only when `probed`.
   // Nothing when no batch was added.
   void set_counters(benchmark::State& state, bool probed) const;
 
-  const bench::LatencyHistogram& ttfb_ns() const { return ttfb_ns_; }
+  const bench::LatencyHistogram& ttfb_ns() const { return all_.ttfb_ns; }
 
  private:
-  bench::LatencyHistogram ttfb_ns_;
-  bench::LatencyHistogram transfer_bytes_per_second_;
-  std::uint64_t bytes_ = 0;
+  // Transfers over the iterations: all of them, or one group of a mix.
+  struct Group {
+    bench::LatencyHistogram ttfb_ns;
+    bench::LatencyHistogram transfer_bytes_per_second;
+    std::uint64_t bytes = 0;
+    double seconds = 0;  // summed over the batches: the start to the group's last end
+    void record(const bench::Transfer& t, std::uint64_t bytes, bool upload);
+    // A group of a mix: PREFIXttfb_p50_us, ... (`streambench --help` lists them).
+    void set_counters(benchmark::State& state, const std::string& prefix) const;
+  };
+  Group all_;
+  std::optional<std::array<Group, 2>> mix_;  // fast, slow
   int batches_ = 0;
   unsigned transfers_ = 1;  // per batch
   struct ProbeSums {

@@ -25,111 +25,18 @@
 #include "bench/lib/target_options.hpp"
 #include "bench/streambench/baseline.hpp"
 #include "bench/streambench/checks.hpp"
+#include "bench/streambench/context.hpp"
 #include "bench/streambench/fds.hpp"
 #include "bench/streambench/gate.hpp"
+#include "bench/streambench/help.hpp"
 #include "bench/streambench/ops.hpp"
 #include "bench/streambench/runner.hpp"
+#include "bench/streambench/slow_clients.hpp"
 
 namespace sb = streamcheck::streambench;
 namespace bench = streamcheck::bench;
 
 namespace {
-
-constexpr const char* kCounters =
-    R"(Counters (one row per benchmark, named TARGET/PROTO/OP/SIZE, then /cN at --concurrency N:
-in a sweep always, else when N > 1). Each repetition of a benchmark runs batches of N
-transfers at once, each on its own connection, opened before the batch; every time counts
-from the batch's start, when each transfer was meant to start, so a transfer that waited
-behind the others counts its wait. Percentiles come from a histogram of every transfer
-of the row (within 0.4%), merged, never averaged.
-  bytes_per_second     aggregate: payload bytes of all the transfers / the time from each
-                       batch's start to the end of its last transfer (Google Benchmark's)
-  ttfb_us              the mean of: downloads, start to the first body byte received;
-                       uploads, start to the first body byte sent (us)
-  ttfb_p50_us, ttfb_p90_us, ttfb_p99_us, ttfb_max_us
-                       its percentiles over every transfer of the row
-  transfer_mbps_p50, transfer_mbps_min
-                       per transfer: its payload bytes / its time from start to end, in
-                       MB/s (10^6 bytes per second): median and slowest
-  first_byte_read_kib  downloads: KiB the server had read (rchar, which counts read() and
-                       sendfile(), when each call returns) when the client got its
-                       first byte, taken with the transfer paused there (P3); 0 for
-                       uploads; only at concurrency 1 (with others at once, what the
-                       server read is not this transfer's alone)
-  rss_peak_kib         peak RSS growth of the server's process tree during the transfer
-                       (VmHWM reset via clear_refs, or a VmRSS sampler for trees) (P1)
-  rss_per_conn_kib     the tree's peak RSS during the batch less its RSS before the
-                       batch's sessions were opened, / N: what a connection costs (P1
-                       under load)
-  copies               uploads: wchar growth / payload; downloads: rchar growth / payload,
-                       over the tree; 1.0 is a straight stream, a temp-file spool 2.0 (P2)
-  fd_delta             descriptors of the tree after the transfer minus before, once the
-                       client's sessions are closed and the server settled (P4)
-  fd_peak              the most descriptors the tree held at once during the batch
-                       (the N sessions' included)
-  deleted_open         descriptors on unlinked files at the end (P4)
-  sha256_ok            1 when what was read back is byte-exact; a mismatch instead fails
-                       the benchmark naming the first differing offset (P5)
-  cpu_ms_per_gib       CPU time of the tree per GiB moved
-  harness_rss_kib      streambench's own peak RSS (it must stay flat)
-  probe_samples        sampler readings during the transfer
-Checks in the same run, for the largest size of http-get (.../checks, printed on stderr
-at the end): --check-rounds rounds of three GETs of one object in every order in turn (ours
-with the probe, ours without, the curl tool to /dev/null), compared by their medians,
-each ratio with a 95% interval (bootstrap over the rounds) and a verdict: met, not met,
-or undecided, with the rounds that would decide it. On a machine of few CPUs a loopback
-GET's speed depends on whether client and server share a CPU, so the checks pin the
-harness to the last CPU and the server's tree to the others while they run (put back
-after; --pin replaces that split, --no-check-pinning turns it off; pinning another user's
-server needs CAP_SYS_NICE, else the checks run unpinned and say why):
-  check_pinned         1 when the checks ran pinned, 0 when not
-  probe_on_MBps, probe_off_MBps, curl_MBps   median throughput of each (MB/s)
-  probe_cost_pct       how much slower ours is with the probe than without, in percent
-                       (negative: faster); goal: within +-5
-  probe_cost_low_pct, probe_cost_high_pct    its 95% interval
-  probe_cost_verdict   1 met (the interval inside +-5), -1 not met (outside), 0 undecided
-  probe_cpu_pct        the probe's own CPU time (readings, sampler) / the transfer's time
-  client_vs_curl       ours without the probe / the curl tool (goal >= 1.0)
-  client_vs_curl_low, client_vs_curl_high    its 95% interval
-  client_verdict       1 met (low >= 1.0), -1 not met (high < 1.0), 0 undecided
-  client_cpu_ms_per_gib, curl_cpu_ms_per_gib
-                       the two clients' CPU time per GiB received
-
-Google Benchmark's flags are passed through, e.g.
-  --benchmark_filter=REGEX  --benchmark_repetitions=N  --benchmark_out=FILE
-  --benchmark_out_format=json|csv|console  --benchmark_format=...  --benchmark_list_tests
-(compare two JSON files with Google Benchmark's compare.py).
-
-Pre-fault: on a fresh VM the host backs guest memory only when it is first touched, and
-the first write into it runs about 3x slower than later ones, so a run's first uploads
-into a tmpfs root (or a disk root's page cache) would measure the hypervisor. Before the
-first benchmark streambench writes and removes a scratch file on the root's filesystem
-(beside the root when it can, else in it; /dev/shm when the root is unknown) of twice the
-largest size x the largest --concurrency, plus the download objects, bounded by the free
-space and memory; the context's "prefault" says how much and how long (--no-prefault
-skips it).
-
-Subcommands:
-  streambench fds --pid PID [--json] [--save FILE] [--against FILE]
-      the tree's open files from /proc and lsof side by side (see streambench fds --help)
-  streambench gate BASELINE.json CURRENT.json [--rules FILE] [limits...]
-      the CI verdict: invariants and ratios against a baseline, a table of every check;
-      exit 0 pass, 1 regression, 2 unusable input (see streambench gate --help); speed
-      is judged only against a baseline from the same machine
-  streambench baseline LOCAL.json CURRENT.json
-      makes LOCAL this machine's baseline: written when missing or another machine's,
-      else given the benchmarks it lacks (see streambench baseline --help)
-
-On the server, streambench works in /streambench/ (FTP: streambench/ in the login
-directory): each download reads obj-SIZE-PAYLOAD-seedN.bin, made once and kept for the
-next run; each upload is read back, then removed (it stays when it failed the check).
-
-A server that stops moving bytes without closing fails the benchmark instead of hanging
-the run: no byte for --stall-timeout seconds ("stalled"), or no answer --answer-timeout
-seconds after an upload's whole body (room for an fsync of a big file).
-
-Exit status: 0 all benchmarks ran; 1 some failed (error named on stderr); 3 usage or
-target errors.)";
 
 // Far past what a loopback load test needs; a typo of 100000 would take the run down.
 constexpr unsigned kMaxConcurrency = 10000;
@@ -203,6 +110,9 @@ int main(int argc, char** argv) {
   std::string payload = "random";
   std::string root_on = "disk";
   std::string slow_reader;
+  std::string slow_writer;
+  std::string stalled_reader;
+  std::string mix;
   std::string min_bytes;
   std::string concurrency = "1";
   bool no_probe = false;
@@ -214,7 +124,7 @@ int main(int argc, char** argv) {
       "With no target flags it spawns the refserver (found next to this program) in a temp "
       "root.",
       "streambench");
-  app.footer(ops_help() + "\n\n" + kCounters);
+  app.footer(ops_help() + "\n\n" + sb::help_text());
   bench::add_target_options(app, opt.target);
   app.get_option("--root")->description("The server's store root, when known (for the context)");
   app.get_option("--name")->description("The target's name in benchmark names");
@@ -241,7 +151,18 @@ int main(int argc, char** argv) {
                  "Repeat each benchmark's transfer until it has moved this much, e.g. 256MiB "
                  "(figures are means over the repeats; a 16 MiB transfer alone lasts "
                  "milliseconds, too short to time well)");
-  app.add_option("--slow-reader", slow_reader, "Downloads read at most BYTES/s (e.g. 10MiB)");
+  app.add_option("--slow-reader", slow_reader,
+                 "Downloads read at most RATE bytes/s (e.g. 10MiB): .../slow (see Slow and "
+                 "stalled clients below)");
+  app.add_option("--stalled-reader", stalled_reader,
+                 "Downloads read their first MiB, then nothing for SECONDS (e.g. 30 or 0.5), "
+                 "then the rest: .../stalled");
+  app.add_option("--slow-writer", slow_writer,
+                 "Uploads send at most RATE bytes/s (e.g. 2MiB): .../slow-writer");
+  app.add_option("--mix", mix,
+                 "fast:N,slow:M: N fast and M slow transfers (of the slow modes above) at once "
+                 "in one batch, each group's figures apart; instead of --concurrency: "
+                 ".../cN+M/mix-fN-sM (see Mix below)");
   app.add_option("--payload", payload, "random or adversarial")->capture_default_str();
   app.add_option("--seed", opt.seed, "Payload seed")->capture_default_str();
   app.add_flag("--no-probe", no_probe, "Do not probe the server (throughput and TTFB only)");
@@ -279,9 +200,16 @@ int main(int argc, char** argv) {
     opt.sizes = bench::parse_size_list(sizes);
     opt.payload = bench::parse_payload_kind(payload);
     opt.target.root_on = bench::parse_root_on(root_on);
-    if (!slow_reader.empty()) opt.slow_reader = bench::parse_size(slow_reader);
+    if (app.count("--slow-reader")) opt.slow_reader = sb::parse_rate("--slow-reader", slow_reader);
+    if (app.count("--slow-writer")) opt.slow_writer = sb::parse_rate("--slow-writer", slow_writer);
+    if (app.count("--stalled-reader"))
+      opt.stalled_reader = sb::parse_seconds("--stalled-reader", stalled_reader);
     if (!min_bytes.empty()) opt.min_bytes = bench::parse_size(min_bytes);
     opt.concurrency = parse_concurrency(concurrency);
+    if (app.count("--mix")) {
+      opt.mix = sb::parse_mix(mix, kMaxConcurrency);
+      opt.concurrency = {opt.mix->fast + opt.mix->slow};
+    }
     raise_fd_limit_for(opt.concurrency);
     opt.probe = !no_probe;
     opt.checks = !no_checks && opt.probe;
@@ -300,6 +228,7 @@ int main(int argc, char** argv) {
     } else {
       for (const auto& op : sb::kOps) opt.ops.emplace_back(op.id);
     }
+    sb::check_slow_options(opt, app.count("--concurrency") > 0);
     auto& t = opt.target;
     if (!opt.legacy.empty()) {
       if (!t.spawn.empty() || !t.http.empty() || !t.ftp.empty() || t.pid != 0)

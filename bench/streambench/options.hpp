@@ -2,6 +2,7 @@
 // passed on to it untouched).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,7 +28,18 @@ struct Options {
   // Each benchmark repeats its transfer until it has moved this much (at least once): one
   // 16 MiB transfer lasts milliseconds, too short for its time to mean much alone.
   std::uint64_t min_bytes = 0;
+  // The slow and stalled clients (slow_clients.hpp): every transfer of the op's direction,
+  // or the slow ones of a mix.
   std::optional<std::uint64_t> slow_reader;  // bytes/s for downloads
+  std::optional<std::uint64_t> slow_writer;  // bytes/s for uploads
+  // Downloads take their first MiB, then nothing for this long, then the rest.
+  std::optional<std::chrono::milliseconds> stalled_reader;
+  // Fast and slow transfers started together in one batch; `concurrency` is then their sum.
+  struct Mix {
+    unsigned fast = 0;
+    unsigned slow = 0;
+  };
+  std::optional<Mix> mix;
   bench::PayloadKind payload = bench::PayloadKind::random;
   std::uint64_t seed = 1;
   bool probe = true;

@@ -1,11 +1,8 @@
 #include "bench/streambench/runner.hpp"
 
-#include <sys/statfs.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <benchmark/benchmark.h>
-#include <linux/magic.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,14 +12,13 @@
 #include <sstream>
 
 #include "bench/lib/error.hpp"
-#include "bench/lib/machine.hpp"
 #include "bench/lib/prefault.hpp"
 #include "bench/lib/probe.hpp"
-#include "bench/lib/raw_client.hpp"
 #include "bench/lib/size_parse.hpp"
 #include "bench/streambench/checks.hpp"
 #include "bench/streambench/figures.hpp"
 #include "bench/streambench/ops.hpp"
+#include "bench/streambench/slow_clients.hpp"
 
 namespace streamcheck::streambench {
 namespace {
@@ -43,18 +39,13 @@ std::string proto_name(Proto p) {
 }
 
 // TARGET/PROTO/OP/SIZE, then /cN at concurrency N: always in a sweep (several values),
-// else only above 1, as before sweeps, so that baselines keep matching.
+// else only above 1, as before sweeps, so that baselines keep matching; then the mix and
+// the slow clients (slow_suffix).
 std::string bench_name(const Run& run, const OpInfo& op, std::uint64_t size, unsigned n) {
   std::string name = run.target->name + "/" + proto_name(op.proto) + "/" + std::string(op.name) +
                      "/" + bench::format_size(size);
   if (n > 1 || run.options.concurrency.size() > 1) name += "/c" + std::to_string(n);
-  if (run.options.slow_reader && !op.upload) name += "/slow";
-  return name;
-}
-
-// What starts a line on stderr: on a terminal, it first clears the progress line.
-const char* line_start() {
-  return ::isatty(STDERR_FILENO) ? "\r\033[K" : "";
+  return name + slow_suffix(run.options, op.upload);
 }
 
 void progress(const Run& run, const std::string& name, const Transfer& t) {
@@ -66,6 +57,10 @@ void progress(const Run& run, const std::string& name, const Transfer& t) {
 }
 
 }  // namespace
+
+const char* line_start() {
+  return ::isatty(STDERR_FILENO) ? "\r\033[K" : "";
+}
 
 void fail(benchmark::State& state, Run& run, const std::string& name, const std::string& why) {
   ++run.failures;
@@ -141,17 +136,19 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       for (unsigned i = 0; i < n; ++i)
         plans.push_back(set_up(op, setup, size, opt, i, next_seed(opt)));
       const auto rss_before_sessions = probe ? probe->rss_now_kib() : 0;
+      const auto pss_before_sessions = probe ? probe->memory_now_kib(bench::MemoryKind::pss) : 0;
       std::vector<Client> clients;
       for (unsigned i = 0; i < n; ++i) clients.push_back(make_client(*run.target, op.proto));
       for (auto& c : clients) touch(c);  // sessions open before the measurement
       if (op.upload) prefault_again(run, 2 * size * n);
       bench::TransferOptions topt;
       topt.hash = false;  // the bytes are checked by verify(), in an untimed read
-      if (!op.upload && opt.slow_reader) topt.max_bytes_per_second = opt.slow_reader;
+      const auto slow = slow_transfers(opt, op.upload, n);
       std::optional<bench::proc::IoCounters> at_first_byte;
       std::vector<bench::PreparedTransfer> batch;
       for (unsigned i = 0; i < n; ++i) {
         auto o = topt;
+        if (slow[i]) make_slow(opt, op.upload, plans[i].bytes, o);
         // Alone, what the server read before the first byte is this transfer's; with
         // others at once it is theirs too, and means nothing.
         if (n == 1 && probe && !op.upload)
@@ -178,10 +175,11 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
         }
         bytes.push_back(plans[i].bytes);
       }
-      figures.add_batch(results, bytes, op.upload);
+      figures.add_batch(results, bytes, op.upload, opt.mix ? slow : std::vector<bool>{});
       if (!measured.probed) continue;
       const auto& m = *measured.probed;
-      ProbedBatch probed{m, 0, n, op.upload, rss_before_sessions, 0, std::nullopt};
+      ProbedBatch probed{m, 0,           n, op.upload, rss_before_sessions, pss_before_sessions,
+                         0, std::nullopt};
       for (const auto b : bytes) probed.bytes += b;
       probed.fd_delta = fd_delta_after_close(*run.target, m, clients);
       if (at_first_byte) probed.read_at_first_byte = at_first_byte->rchar;
@@ -200,47 +198,6 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
   ++repeated.repetitions;
 }
 
-std::string fs_type(const std::string& path) {
-  struct statfs st {};
-  if (::statfs(path.c_str(), &st) != 0) return "unknown";
-  switch (static_cast<unsigned long>(st.f_type)) {
-    case TMPFS_MAGIC:
-      return "tmpfs";
-    case EXT4_SUPER_MAGIC:
-      return "ext4";
-    case XFS_SUPER_MAGIC:
-      return "xfs";
-    case BTRFS_SUPER_MAGIC:
-      return "btrfs";
-    case OVERLAYFS_SUPER_MAGIC:
-      return "overlayfs";
-    default:
-      break;
-  }
-  char hex[32];
-  std::snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(st.f_type));
-  return hex;
-}
-
-std::string server_version(const bench::Target& t) {
-  std::string out;
-  try {
-    if (t.http) {
-      bench::HttpClient c(*t.http);
-      const auto head = c.head("/");
-      if (!head.header("Server").empty()) out = "http: " + head.header("Server");
-    }
-    if (t.ftp) {
-      bench::RawConnection conn(t.ftp->host, t.ftp->port);
-      if (auto line = conn.read_line(std::chrono::seconds(5)))
-        out += (out.empty() ? "" : "; ") + std::string("ftp: ") + *line;
-    }
-  } catch (const std::exception& e) {
-    out += (out.empty() ? "" : "; ") + std::string("unknown (") + e.what() + ")";
-  }
-  return out.empty() ? "unknown" : out;
-}
-
 }  // namespace
 
 void register_benchmarks(Run& run) {
@@ -256,6 +213,12 @@ void register_benchmarks(Run& run) {
     if (op->proto == Proto::http && !run.target->has_http()) {
       std::fprintf(stderr, "streambench: skipping %s: target %s has no HTTP URL\n", op->id.data(),
                    run.target->name.c_str());
+      continue;
+    }
+    if (opt.mix && !has_slow_mode(opt, op->upload)) {
+      std::fprintf(stderr, "streambench: skipping %s: --mix has no slow mode for %s (%s)\n",
+                   op->id.data(), op->upload ? "uploads" : "downloads",
+                   op->upload ? "--slow-writer" : "--slow-reader or --stalled-reader");
       continue;
     }
     ops.push_back(op);
@@ -291,96 +254,6 @@ void register_benchmarks(Run& run) {
         bench_name(run, *find_op("http-get"), largest, opt.concurrency.front()) + "/checks";
     add(name, [&run, largest, name](benchmark::State& s) { run_checks(s, run, largest, name); });
   }
-}
-
-void add_context(Run& run) {
-  const auto& t = *run.target;
-  benchmark::AddCustomContext("target", t.name);
-  benchmark::AddCustomContext("target_command", t.description);
-  benchmark::AddCustomContext("server_version", server_version(t));
-  utsname u{};
-  if (::uname(&u) == 0)
-    benchmark::AddCustomContext("kernel", std::string(u.sysname) + " " + u.release);
-  for (const auto& [key, value] : bench::this_machine().fields())
-    benchmark::AddCustomContext(key, value);
-  benchmark::AddCustomContext("root", t.root ? t.root->string() : "unknown");
-  benchmark::AddCustomContext("root_fs", t.root ? fs_type(t.root->string()) : "unknown");
-  benchmark::AddCustomContext("payload",
-                              bench::describe_payload(run.options.seed, run.options.payload));
-  std::string concurrency;
-  for (const unsigned n : run.options.concurrency)
-    concurrency += (concurrency.empty() ? "" : ",") + std::to_string(n);
-  benchmark::AddCustomContext("concurrency", concurrency);
-  benchmark::AddCustomContext("min_bytes", std::to_string(run.options.min_bytes));
-  if (run.options.slow_reader)
-    benchmark::AddCustomContext("slow_reader_bytes_per_second",
-                                std::to_string(*run.options.slow_reader));
-  benchmark::AddCustomContext(
-      "probe", run.options.probe
-                   ? "tree of pid " + std::to_string(t.pid) +
-                         ", VmHWM reset + VmRSS sampler every 5 ms; copies from rchar "
-                         "(downloads) / wchar (uploads)"
-                   : "off");
-}
-
-namespace {
-
-// "16 MiB", "3.4 GiB": for people, where format_size() spells sizes for flags and names.
-std::string human_size(std::uint64_t bytes) {
-  char buf[32];
-  if (bytes >= (1ull << 30))
-    std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / kGiB);
-  else
-    std::snprintf(buf, sizeof buf, "%.0f MiB", static_cast<double>(bytes) / (1 << 20));
-  return buf;
-}
-
-}  // namespace
-
-void prefault(Run& run) {
-  const auto& opt = run.options;
-  if (!opt.prefault) {
-    benchmark::AddCustomContext("prefault", "off (--no-prefault)");
-    return;
-  }
-  // Twice the largest upload of a batch (old and new version side by side), and the
-  // download objects, which stay for the whole run.
-  const auto largest = *std::max_element(opt.sizes.begin(), opt.sizes.end());
-  std::uint64_t wanted =
-      2 * largest * *std::max_element(opt.concurrency.begin(), opt.concurrency.end());
-  for (const auto& id : opt.ops)
-    if (!find_op(id)->upload) {
-      for (const auto size : opt.sizes) wanted += size;
-      break;
-    }
-  std::string said;
-  try {
-    const auto where = bench::prefault_location(run.target->root);
-    const auto bytes = bench::prefault_bytes(wanted, bench::space_for_prefault(where.dir));
-    const auto fs = fs_type(where.dir.string());
-    std::fprintf(stderr,
-                 "streambench: pre-faulting %s %s (%s, %s), so that uploads land in memory the "
-                 "machine has already backed (--no-prefault skips it)\n",
-                 human_size(bytes).c_str(), where.why.c_str(), where.dir.c_str(), fs.c_str());
-    const bool show = opt.progress && ::isatty(STDERR_FILENO);
-    const auto r = bench::prefault(where, bytes, [&](std::uint64_t done, std::uint64_t total) {
-      if (show)
-        std::fprintf(stderr, "\r\033[K  pre-fault: %s of %s", human_size(done).c_str(),
-                     human_size(total).c_str());
-    });
-    char figures[128];
-    std::snprintf(figures, sizeof figures, " in %.1f s (%.0f MB/s)", r.seconds,
-                  r.bytes_per_second() / 1e6);
-    said = human_size(r.bytes) + " written and removed " + where.why + " (" + where.dir.string() +
-           ", " + fs + ")" + figures;
-    if (bytes < wanted) said += "; " + human_size(wanted) + " wanted, more than it had room for";
-    said += "; again before each upload, twice its bytes, untimed";
-    run.prefault_at = where;
-  } catch (const std::exception& e) {
-    said = std::string("failed: ") + e.what();  // the run goes on: slower first uploads, said
-  }
-  std::fprintf(stderr, "%sstreambench: pre-fault: %s\n", line_start(), said.c_str());
-  benchmark::AddCustomContext("prefault", said);
 }
 
 }  // namespace streamcheck::streambench

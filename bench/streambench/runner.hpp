@@ -61,22 +61,13 @@ struct Run {
 void fail(benchmark::State& state, Run& run, const std::string& name, const std::string& why);
 void say_repeats(Run& run);
 
+// What starts a line on stderr: on a terminal, it first clears the progress line.
+const char* line_start();
+
 // Registers `target/proto/op/size[/cN]` for each op, size and concurrency N (FTP ops only when the
 // target has FTP, HTTP ops only with HTTP: the others are named on stderr), plus, for the largest
 // size of http-get, `.../checks` (checks.hpp): the probe's cost and the client's speed
 // against the curl command-line tool, in the same run.
 void register_benchmarks(Run& run);
-
-// Google Benchmark context: target, server version, the machine (bench/lib/machine.hpp),
-// root filesystem, ...
-void add_context(Run& run);
-
-// Before the first timed transfer: writes and removes a scratch file on the root's
-// filesystem (bench/lib/prefault.hpp) as big as the run will write at once, so no upload
-// is timed while the machine backs new memory; says so on stderr and in the context
-// ("prefault"); and sets run.prefault_at, so that each upload benchmark does it again,
-// for its own size, just before it is timed. Unless options.prefault is off. A failure
-// is said and the run goes on.
-void prefault(Run& run);
 
 }  // namespace streamcheck::streambench

@@ -1,0 +1,21 @@
+// What a run says about itself before its benchmarks: Google Benchmark's context (the
+// target, the machine, the options that shape the figures) and the pre-fault.
+#pragma once
+
+#include "bench/streambench/runner.hpp"
+
+namespace streamcheck::streambench {
+
+// Google Benchmark context: target, server version, the machine (bench/lib/machine.hpp),
+// root filesystem, ...
+void add_context(Run& run);
+
+// Before the first timed transfer: writes and removes a scratch file on the root's
+// filesystem (bench/lib/prefault.hpp) as big as the run will write at once, so no upload
+// is timed while the machine backs new memory; says so on stderr and in the context
+// ("prefault"); and sets run.prefault_at, so that each upload benchmark does it again,
+// for its own size, just before it is timed. Unless options.prefault is off. A failure
+// is said and the run goes on.
+void prefault(Run& run);
+
+}  // namespace streamcheck::streambench
