@@ -128,10 +128,12 @@ int main(int argc, char** argv) {
   bench::add_target_options(app, opt.target);
   app.get_option("--root")->description("The server's store root, when known (for the context)");
   app.get_option("--name")->description("The target's name in benchmark names");
-  app.add_option("--legacy", opt.legacy,
-                 "Spawned refserver: reproduce seed defects (--legacy PROFILE[,PROFILE] of the "
-                 "refserver: buffer-upload, spool-upload, leak-tempfile, spool-download, "
-                 "load-whole, no-transaction); the target is named legacy-PROFILE[+PROFILE]");
+  app.add_option(
+      "--legacy", opt.legacy,
+      "Spawned refserver: reproduce seed defects (--legacy PROFILE[,PROFILE] of the "
+      "refserver: buffer-upload, spool-upload, leak-tempfile, spool-download, "
+      "load-whole, no-transaction, read-ahead, flip-byte, require-length, escape-root); the "
+      "target is named legacy-PROFILE[+PROFILE]");
   app.add_option("--root-on", root_on,
                  "Spawned refserver's root: tmpfs (/dev/shm: the server's own cost) or disk "
                  "($TMPDIR or /var/tmp)")
