@@ -99,14 +99,14 @@ void prefault_again(const Run& run, std::uint64_t bytes) {
 }
 
 // The descriptors the server gained over the transfer and still holds once the client's
-// sessions are closed: one a session keeps until it ends (pure-ftpd's passive listener)
-// is no leak; one that outlives the session is.
+// sessions are closed (`held`): one a session keeps until it ends (pure-ftpd's passive
+// listener) is no leak; one that outlives the session is.
 std::int64_t fd_delta_after_close(const bench::Target& target, const Measurement& m,
-                                  std::vector<Client>& clients) {
+                                  std::vector<Client>& clients, std::vector<bench::TreeFd>& held) {
   const auto delta = m.fd_delta();
   if (delta <= 0 || m.new_fds.empty()) return delta;
   clients.clear();
-  const auto held = bench::still_held(target.pid, m.new_fds, std::chrono::seconds(5));
+  held = bench::still_held(target.pid, m.new_fds, std::chrono::seconds(5));
   return std::min<std::int64_t>(delta, static_cast<std::int64_t>(held.size()));
 }
 
@@ -181,10 +181,11 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       ProbedBatch probed{m, 0,           n, op.upload, rss_before_sessions, pss_before_sessions,
                          0, std::nullopt};
       for (const auto b : bytes) probed.bytes += b;
-      probed.fd_delta = fd_delta_after_close(*run.target, m, clients);
+      std::vector<bench::TreeFd> held;  // named on stderr: what a leak holds
+      probed.fd_delta = fd_delta_after_close(*run.target, m, clients, held);
       if (at_first_byte) probed.read_at_first_byte = at_first_byte->rchar;
       figures.add_probe(probed);
-      for (const auto& f : m.new_fds)
+      for (const auto& f : held)
         std::fprintf(stderr, "%s: new descriptor in pid %d: fd %d -> %s\n", name.c_str(),
                      static_cast<int>(f.pid), f.fd.fd, f.fd.target.c_str());
     }
