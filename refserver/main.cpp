@@ -61,6 +61,9 @@ struct Options {
   double idle_timeout = 60;
   std::string log_level = "info";
   std::string legacy;
+  // Uploads move socket -> pipe -> file by splice(2) unless this is set (then through the
+  // connection's buffer, as before): the two paths side by side in one run.
+  bool no_splice = false;
 };
 
 std::chrono::milliseconds seconds_to_ms(double s) {
@@ -297,6 +300,9 @@ int main(int argc, char** argv) {
   app.add_option("--idle-timeout", opt.idle_timeout,
                  "Seconds a transfer may make no progress before the connection is closed")
       ->check(CLI::PositiveNumber);
+  app.add_flag("--no-splice", opt.no_splice,
+               "Receive uploads through the connection's buffer (recv, then write) instead of "
+               "splice(2) from the socket through a pipe into the file");
   app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.add_option("--legacy", opt.legacy,
