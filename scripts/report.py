@@ -32,9 +32,9 @@ import sys
 import matplotlib
 
 from report_load import LOAD_COUNTERS, LOAD_PLOTS, draw_load_plots, load_summary_lines, \
-    load_table_html
+    load_table_html, warmup_cell
 from report_plots import draw_size_plots, fmt_size, target_styles
-from streambench_json import InputError, is_single, read_results
+from streambench_json import NO_WARMUP_NOTE, InputError, is_single, no_warmup, read_results
 
 # Counters of the table, in order: (key, heading, format, invariant or None).
 COLUMNS = [
@@ -92,13 +92,15 @@ def summary_lines(rows, labels):
             return fmt.format(max(v) * scale) if v else "-"
         leaks = sum(max(0, r["figures"].get("fd_delta", 0)) for r in ok)
         sha = sum(1 for r in ok if r["figures"].get("sha256_ok") == 1)
+        cold = sum(1 for r in ok if no_warmup(r))
         lines.append(
             f"{label}: {len(mine)} benchmarks ({len(mine) - len(ok)} failed); "
             f"peak RSS growth up to {most('rss_peak_kib', 1 / 1024, '{:.1f}')} MiB; "
             f"copies up to {most('copies')}; "
             f"read before 1st byte up to {most('first_byte_read_kib', 1 / 1024, '{:.1f}')} MiB; "
             f"TTFB up to {most('ttfb_us', 1 / 1000, '{:.1f}')} ms; "
-            f"descriptors gained {leaks:g}; sha256 ok {sha}/{len(ok)}")
+            f"descriptors gained {leaks:g}; sha256 ok {sha}/{len(ok)}"
+            + (f"; {cold} upload(s) timed without warm-up" if cold else ""))
     return lines + load_summary_lines(rows, labels)
 
 
@@ -117,7 +119,7 @@ img{max-width:100%;border:1px solid #eee} figure{margin:1em 0}
 figcaption{color:#444;font-size:.92em;max-width:60em}
 table{border-collapse:collapse;font-size:.82em} td,th{border:1px solid #ddd;padding:2px 6px}
 th{background:#f3f3f3;position:sticky;top:0} td.n{text-align:right;font-variant-numeric:tabular-nums}
-td.bad{background:#fdd;font-weight:bold} tr.err td{background:#fee}
+td.bad{background:#fdd;font-weight:bold} tr.err td{background:#fee} td.note{background:#ffd}
 pre{background:#f7f7f7;padding:.6em;white-space:pre-wrap} .ctx td{vertical-align:top}
 </style></head><body>""")
     p.append("<h1>streamcheck report</h1>")
@@ -179,17 +181,19 @@ and time to first byte grows no faster than N.</p>""")
              "&minus;1 not met); <code>check_pinned</code> 1 when harness and server ran "
              "on CPUs of their own.</p>")
     extra = sorted({k for r in rows for k in r["figures"]} - {c[0] for c in COLUMNS} - {
+        "warmup",
         "family_index", "per_family_instance_index", "repetitions", "repetition_index",
         "threads", "iterations", "real_time", "cpu_time"}
         - (LOAD_COUNTERS if load_table else set()))  # those are in the load table
     p.append("<table><tr><th>target</th><th>proto</th><th>op</th><th>size</th><th>suffix</th>"
+             "<th>warm-up</th>"
              + "".join(f"<th>{esc(c[1])}</th>" for c in COLUMNS)
              + "".join(f"<th>{esc(k)}</th>" for k in extra) + "<th>error</th></tr>")
     for r in rows:
         cls = " class='err'" if r["error"] else ""
         cells = [esc(r["label"]), esc(r["proto"]), esc(r["op"]),
                  esc(fmt_size(r["size"]) if r["size"] else "?"), esc(r["suffix"])]
-        row = "".join(f"<td>{c}</td>" for c in cells)
+        row = "".join(f"<td>{c}</td>" for c in cells) + warmup_cell(r)
         for key, _, f, ok in COLUMNS:
             v = r["figures"].get(key)
             if v is None:
@@ -203,6 +207,8 @@ and time to first byte grows no faster than N.</p>""")
         row += f"<td>{esc(r['error'] or '')}</td>"
         p.append(f"<tr{cls}>{row}</tr>")
     p.append("</table>")
+    if any(no_warmup(r) for r in rows):
+        p.append(f"<p class='note'>{esc(NO_WARMUP_NOTE)}</p>")
 
     p.append("<h2>Context</h2>")
     uname = platform.uname()

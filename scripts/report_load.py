@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
 from report_plots import finish, fmt_size, op_rank, panels, sorted_ops, target_styles  # noqa: E402
-from streambench_json import op_key  # noqa: E402
+from streambench_json import NO_WARMUP_MARK, NO_WARMUP_NOTE, no_warmup, op_key  # noqa: E402
 
 # streambench gate's limit on memory per connection (gate.hpp: Rules::flat_memory_kib),
 # and the refserver's goal under load (issue 14), drawn as reference lines.
@@ -198,6 +198,16 @@ def load_rows(rows):
     return [r for r in rows if r.get("concurrency") is not None and r.get("variant") != "checks"]
 
 
+def warmup_cell(row):
+    """A row's warmup counter as a table cell; an upload timed without one is marked (its
+    footnote: NO_WARMUP_NOTE)."""
+    v = row["figures"].get("warmup")
+    text = html.escape("-" if v is None else f"{v:g}")
+    if no_warmup(row):
+        return f"<td class='n note'>{text} {NO_WARMUP_MARK}</td>"
+    return f"<td class='n'>{text}</td>"
+
+
 def load_table_html(rows, labels):
     """The load table as HTML (a heading, a note and the table), or "" when no benchmark
     was named with /cN. Sorted by target (in the order of labels), op, size, variant, then
@@ -217,12 +227,13 @@ def load_table_html(rows, labels):
          f"{GATE_MEMORY_PER_CONN_KIB // 1024} MiB (<code>streambench gate</code>'s limit). "
          "fd_peak counts the tree's descriptors at the peak, the N sessions' included.</p>",
          "<table><tr><th>target</th><th>op</th><th>size</th>"
-         + ("<th>variant</th>" if variants else "") + "<th>N</th>"
+         + ("<th>variant</th>" if variants else "") + "<th>N</th><th>warm-up</th>"
          + "".join(f"<th>{esc(c[1])}</th>" for c in COLUMNS) + "<th>error</th></tr>"]
     for r in mine:
         cells = [r["label"], op_key(r), fmt_size(r["size"]) if r["size"] else "?"] \
             + ([r.get("variant", "")] if variants else []) + [str(concurrency(r))]
         row = "".join(f"<td>{esc(c)}</td>" for c in cells)
+        row += warmup_cell(r)
         for key, _, f, ok in COLUMNS:
             v = r["figures"].get(key)
             bad = v is not None and ok is not None and not ok(v)
@@ -231,6 +242,8 @@ def load_table_html(rows, labels):
         cls = " class='err'" if r["error"] else ""
         p.append(f"<tr{cls}>{row}</tr>")
     p.append("</table>")
+    if any(no_warmup(r) for r in mine):
+        p.append(f"<p class='note'>{esc(NO_WARMUP_NOTE)}</p>")
     return "\n".join(p)
 
 

@@ -15,6 +15,14 @@ DECORATION = re.compile(r"(/(iterations|repeats|threads|min_time|min_warmup_time
 CONCURRENCY = re.compile(r"c(\d+)")
 UNITS = {"": 1, "b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4,
          "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4}
+# The ops that send a body (streambench's ops.hpp: OpInfo::upload), as names spell them.
+UPLOAD_OPS = frozenset({"put", "put-chunked", "post", "post-chunked", "stor", "appe"})
+# The footnote of a row that no_warmup() marks.
+NO_WARMUP_MARK = "\u2020"
+NO_WARMUP_NOTE = (NO_WARMUP_MARK + " an upload timed without a warm-up (warmup 0, or results "
+                  "from before streambench --warmup): its first transfer also timed the kernel "
+                  "allocating the pages it wrote (a fresh tmpfs root: 185-330 MB/s, later "
+                  "uploads 700-1000 MB/s), so its throughput may read low.")
 HOW = "give the file streambench writes with --benchmark_out=FILE --benchmark_out_format=json"
 
 
@@ -99,6 +107,12 @@ def is_single(row):
     """A benchmark of one transfer at a time: no variant, and no /cN or /c1 (a sweep's
     first step is the same measurement as a run without --concurrency)."""
     return not row.get("variant") and row.get("concurrency") in (None, 1)
+
+
+def no_warmup(row):
+    """Whether `row` is an upload that ran, timed without a warm-up transfer before it: its
+    counter warmup is 0, or missing (a file from before the counter existed)."""
+    return row["op"] in UPLOAD_OPS and not row["error"] and not row["figures"].get("warmup")
 
 
 def read_results(path):

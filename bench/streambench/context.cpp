@@ -108,6 +108,10 @@ void add_context(Run& run) {
     benchmark::AddCustomContext("stalled_reader_after_bytes",
                                 std::to_string(kStallAfter) + " (half the body when less)");
   }
+  benchmark::AddCustomContext(
+      "warmup", (o.warmup ? std::to_string(*o.warmup) + " per benchmark (--warmup)"
+                          : std::string("1 per upload benchmark, 0 per download (default)")) +
+                    ", untimed, one at a time before each repetition's first batch");
   if (o.mix)
     benchmark::AddCustomContext(
         "mix", "fast:" + std::to_string(o.mix->fast) + ",slow:" + std::to_string(o.mix->slow));
@@ -158,7 +162,9 @@ void prefault(Run& run) {
     said = human_size(r.bytes) + " written and removed " + where.why + " (" + where.dir.string() +
            ", " + fs + ")" + figures;
     if (bytes < wanted) said += "; " + human_size(wanted) + " wanted, more than it had room for";
-    said += "; again before each upload, twice its bytes, untimed";
+    said +=
+        "; again before each upload batch, twice its bytes, untimed (less the transfer "
+        "a warm-up has just made: none at concurrency 1)";
     run.prefault_at = where;
   } catch (const std::exception& e) {
     said = std::string("failed: ") + e.what();  // the run goes on: slower first uploads, said

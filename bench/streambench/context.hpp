@@ -14,8 +14,10 @@ void add_context(Run& run);
 // filesystem (bench/lib/prefault.hpp) as big as the run will write at once, so no upload
 // is timed while the machine backs new memory; says so on stderr and in the context
 // ("prefault"); and sets run.prefault_at, so that each upload benchmark does it again,
-// for its own size, just before it is timed. Unless options.prefault is off. A failure
-// is said and the run goes on.
+// for its own size, just before it is timed (but for the transfer a warm-up has just
+// made: runner.cpp). Unless options.prefault is off. A failure is said and the run goes
+// on. The warm-ups do not replace this first one: it backs the whole run's memory at
+// once, the download objects' set-up included, at the speed of a local write.
 void prefault(Run& run);
 
 }  // namespace streamcheck::streambench

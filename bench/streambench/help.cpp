@@ -43,6 +43,8 @@ from a histogram of every transfer of the row (within 0.4%), merged, never avera
   cpu_ms_per_gib       CPU time of the tree per GiB moved
   harness_rss_kib      streambench's own peak RSS (it must stay flat)
   probe_samples        sampler readings during the transfer
+  warmup               the untimed warm-up transfers that ran before the timed ones
+                       (--warmup, below); in none of the figures above
 
 Slow and stalled clients. With --slow-reader RATE, --stalled-reader SECONDS or
 --slow-writer RATE every download (the first two) or upload (the last) of a benchmark is
@@ -109,7 +111,20 @@ first benchmark streambench writes and removes a scratch file on the root's file
 (beside the root when it can, else in it; /dev/shm when the root is unknown) of twice the
 largest size x the largest --concurrency, plus the download objects, bounded by the free
 space and memory; the context's "prefault" says how much and how long (--no-prefault
-skips it).
+skips it). Memory freed a while ago may go back to the host, so each upload batch gets one
+again, twice its bytes, just before it is timed, less the transfer a warm-up has just
+made (below): at concurrency 1 the warm-up is its pre-fault.
+
+Warm-up (--warmup N): even so, the first upload into a fresh tmpfs root ran at 185-330
+MB/s on every server measured here and the later ones at 700-1000 MB/s: the kernel
+allocating pages and the server its first buffers. So each benchmark first runs N untimed
+transfers of its own op and size, to the paths its timed transfers use (an upload is
+removed after, so its pages are free for the timed one), one at a time at full speed
+whatever --concurrency or the slow clients, on the set-up's session, before the probe
+starts: they are in no figure (bytes, time, TTFB, memory, descriptors, CPU). Default: 1
+for the ops that send a body (http-put, http-put-chunked, http-post, http-post-chunked,
+ftp-stor, ftp-appe), 0 for downloads, whose object is written at set-up; --warmup 0 turns
+it off. Each repetition runs its own; the counter warmup says how many ran.
 
 Subcommands:
   streambench fds --pid PID [--json] [--save FILE] [--against FILE]

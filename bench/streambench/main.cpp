@@ -32,6 +32,7 @@
 #include "bench/streambench/ops.hpp"
 #include "bench/streambench/runner.hpp"
 #include "bench/streambench/slow_clients.hpp"
+#include "bench/streambench/warmup.hpp"
 
 namespace sb = streamcheck::streambench;
 namespace bench = streamcheck::bench;
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
   std::string mix;
   std::string min_bytes;
   std::string concurrency = "1";
+  std::string warmup;
   bool no_probe = false;
   bool no_checks = false;
   bool no_check_pinning = false;
@@ -153,6 +155,12 @@ int main(int argc, char** argv) {
                  "Repeat each benchmark's transfer until it has moved this much, e.g. 256MiB "
                  "(figures are means over the repeats; a 16 MiB transfer alone lasts "
                  "milliseconds, too short to time well)");
+  app.add_option("--warmup", warmup,
+                 "Untimed transfers of each benchmark's own op, size and paths before its "
+                 "timed ones, 0 to " +
+                     std::to_string(sb::kMaxWarmup) +
+                     " (default: 1 for uploads, 0 for downloads; 0 turns it off): see Warm-up "
+                     "below");
   app.add_option("--slow-reader", slow_reader,
                  "Downloads read at most RATE bytes/s (e.g. 10MiB): .../slow (see Slow and "
                  "stalled clients below)");
@@ -208,6 +216,7 @@ int main(int argc, char** argv) {
       opt.stalled_reader = sb::parse_seconds("--stalled-reader", stalled_reader);
     if (!min_bytes.empty()) opt.min_bytes = bench::parse_size(min_bytes);
     opt.concurrency = parse_concurrency(concurrency);
+    if (app.count("--warmup")) opt.warmup = sb::parse_warmup(warmup);
     if (app.count("--mix")) {
       opt.mix = sb::parse_mix(mix, kMaxConcurrency);
       opt.concurrency = {opt.mix->fast + opt.mix->slow};

@@ -191,7 +191,7 @@ bench::PreparedTransfer prepare(const OpInfo& op, Client& client, const Plan& pl
   throw Error("unknown op " + std::string(op.id));
 }
 
-std::string verify(const OpInfo& op, Client& client, const Plan& plan, const Transfer& transfer) {
+std::string check_answer(const OpInfo& op, const Plan& plan, const Transfer& transfer) {
   if (!transfer.completed()) return describe(transfer, std::string(op.id));
   if (!op.upload && transfer.body_bytes != plan.expect.size - plan.expect_from) {
     return "/" + plan.path + ": got " + std::to_string(transfer.body_bytes) + " bytes, want " +
@@ -199,6 +199,11 @@ std::string verify(const OpInfo& op, Client& client, const Plan& plan, const Tra
   }
   if (op.proto == Proto::http && transfer.status >= 300)
     return describe(transfer, std::string(op.id)) + " " + transfer.response_text.substr(0, 200);
+  return "";
+}
+
+std::string verify(const OpInfo& op, Client& client, const Plan& plan, const Transfer& transfer) {
+  if (auto why = check_answer(op, plan, transfer); !why.empty()) return why;
   const std::uint64_t want_bytes = plan.expect.size - plan.expect_from;
   const auto want = expected_sha256(plan.expect, plan.expect_from);
   Transfer got = transfer;

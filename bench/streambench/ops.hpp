@@ -72,6 +72,11 @@ Plan set_up(const OpInfo& op, Client& client, std::uint64_t size, const Options&
 bench::PreparedTransfer prepare(const OpInfo& op, Client& client, const Plan& plan,
                                 const bench::TransferOptions& options);
 
+// Whether `transfer` came back as one of the plan should: completed, a success status,
+// and for a download the whole length. Returns "" when so, else what it got. The bytes
+// themselves are verify()'s.
+std::string check_answer(const OpInfo& op, const Plan& plan, const bench::Transfer& transfer);
+
 // Reads the plan's object back (the verify path for uploads) and checks it. Returns ""
 // when it is whole, else where and how it differs ("bytes differ from offset 1234",
 // "got 100 bytes, want 200", "GET answered 404").

@@ -51,6 +51,9 @@ struct Options {
   bool check_pinning = true;
   bool progress = true;
   bool prefault = true;  // write and remove a scratch file first (runner.hpp: prefault)
+  // Untimed transfers before each benchmark's timed ones (warmup.hpp); unset: the op's
+  // default (warmups_for).
+  std::optional<unsigned> warmup;
 };
 
 }  // namespace streamcheck::streambench

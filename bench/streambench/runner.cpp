@@ -19,6 +19,7 @@
 #include "bench/streambench/figures.hpp"
 #include "bench/streambench/ops.hpp"
 #include "bench/streambench/slow_clients.hpp"
+#include "bench/streambench/warmup.hpp"
 
 namespace streamcheck::streambench {
 namespace {
@@ -88,7 +89,7 @@ namespace {
 // host (a VM reports its free pages), and the run's first pre-fault may be a minute old.
 // Pages freed just now are the ones the kernel hands out next.
 void prefault_again(const Run& run, std::uint64_t bytes) {
-  if (!run.prefault_at) return;
+  if (!run.prefault_at || bytes == 0) return;
   try {
     bench::prefault(*run.prefault_at,
                     bench::prefault_bytes(bytes, bench::space_for_prefault(run.prefault_at->dir)));
@@ -97,6 +98,49 @@ void prefault_again(const Run& run, std::uint64_t bytes) {
     // only this upload's speed, which the run reports.
   }
 }
+
+void remove_or_say(Run& run, const OpInfo& op, Client& client, const Plan& plan) {
+  if (auto why = remove_upload(op, client, plan); !why.empty() && !run.said_uploads_stay) {
+    std::fprintf(stderr, "%sstreambench: uploads stay on the server (/%s: %s)\n", line_start(),
+                 plan.verify_path.c_str(), why.c_str());
+    run.said_uploads_stay = true;
+  }
+}
+
+// The benchmark's warm-ups (warmup.hpp), before its first timed batch: each set up as
+// timed transfer k % n is, so an upload writes the path that transfer will write and is
+// removed as it will be: the kernel's pages, the server's staging file and its buffers are
+// then the ones the timed transfer gets, freed just before it. One at a time at full
+// speed, whatever the concurrency or the slow clients: they prepare the server and the
+// machine, they do not load them (the rest of a batch's pages come from the pre-fault).
+// On the set-up's session, open across the measurement anyway, so that no session opens
+// or closes around it. Returns "" when all completed, else why not.
+std::string warm_up(Run& run, const OpInfo& op, Client& client, std::uint64_t size, unsigned n,
+                    unsigned count) {
+  bench::TransferOptions o;
+  o.hash = false;  // its bytes count for nothing; its answer is checked
+  for (unsigned k = 0; k < count; ++k) {
+    const auto plan = set_up(op, client, size, run.options, k % n, next_seed(run.options));
+    const auto t = bench::run(prepare(op, client, plan, o));
+    if (auto why = check_answer(op, plan, t); !why.empty()) return "warm-up: " + why;
+    remove_or_say(run, op, client, plan);
+  }
+  return "";
+}
+
+// Google Benchmark's timer stopped while it lives, so its CPU time leaves out what runs
+// then; started again before a failure (SkipWithError) or an exception is handled, as
+// Google Benchmark requires.
+class Paused {
+ public:
+  explicit Paused(benchmark::State& state) : state_(state) { state_.PauseTiming(); }
+  ~Paused() { state_.ResumeTiming(); }
+  Paused(const Paused&) = delete;
+  Paused& operator=(const Paused&) = delete;
+
+ private:
+  benchmark::State& state_;
+};
 
 // The descriptors the server gained over the transfer and still holds once the client's
 // sessions are closed (`held`): one a session keeps until it ends (pure-ftpd's passive
@@ -114,6 +158,8 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
             bool with_probe, const std::string& name) {
   const auto& opt = run.options;
   Figures figures;
+  const unsigned warmups = warmups_for(opt, op);
+  unsigned warmed = 0;  // the warm-ups that ran: the benchmark's counter "warmup"
   try {
     std::optional<Probe> probe;
     for (auto _ : state) {
@@ -132,6 +178,22 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       // Each measured transfer gets a new one, opened before the measurement: a
       // connection that has just carried a 1 GiB upload ran the GET after it 20% slower.
       auto setup = make_client(*run.target, op.proto);
+      // In the first iteration only: the later ones follow a timed transfer of their own.
+      // Before the probe's begin() (in measure()) and the memory read before the sessions,
+      // so that no figure of the row sees them.
+      const bool warm_now = warmups > 0 && warmed == 0;
+      if (warm_now) {
+        std::string why;
+        {
+          Paused untimed(state);
+          why = warm_up(run, op, setup, size, n, warmups);
+        }
+        if (!why.empty()) {
+          fail(state, run, name, why);
+          return;
+        }
+        warmed = warmups;
+      }
       std::vector<Plan> plans;
       for (unsigned i = 0; i < n; ++i)
         plans.push_back(set_up(op, setup, size, opt, i, next_seed(opt)));
@@ -140,7 +202,11 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       std::vector<Client> clients;
       for (unsigned i = 0; i < n; ++i) clients.push_back(make_client(*run.target, op.proto));
       for (auto& c : clients) touch(c);  // sessions open before the measurement
-      if (op.upload) prefault_again(run, 2 * size * n);
+      // The pre-fault's share is twice each transfer's bytes; a warm-up just wrote and freed
+      // one transfer's own footprint (whatever the server allocates for it: a staging file,
+      // a spool, buffers), which is the exact pre-fault for it, so only the batch's other
+      // transfers get one (none at --concurrency 1).
+      if (op.upload) prefault_again(run, 2 * size * (n - (warm_now ? 1 : 0)));
       bench::TransferOptions topt;
       topt.hash = false;  // the bytes are checked by verify(), in an untimed read
       const auto slow = slow_transfers(opt, op.upload, n);
@@ -167,12 +233,7 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
           fail(state, run, name, why);  // the object stays, to be looked at
           return;
         }
-        if (auto why = remove_upload(op, clients[i], plans[i]);
-            !why.empty() && !run.said_uploads_stay) {
-          std::fprintf(stderr, "%sstreambench: uploads stay on the server (/%s: %s)\n",
-                       line_start(), plans[i].verify_path.c_str(), why.c_str());
-          run.said_uploads_stay = true;
-        }
+        remove_or_say(run, op, clients[i], plans[i]);
         bytes.push_back(plans[i].bytes);
       }
       figures.add_batch(results, bytes, op.upload, opt.mix ? slow : std::vector<bool>{});
@@ -194,6 +255,7 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
     return;
   }
   figures.set_counters(state, with_probe);
+  state.counters["warmup"] = static_cast<double>(warmed);
   auto& repeated = run.repeated[name];
   repeated.ttfb_ns.merge(figures.ttfb_ns());
   ++repeated.repetitions;

@@ -6,6 +6,8 @@ that is not streambench JSON with exit 2 and a clear message. Load mode (fixture
 load-sweep-*.json: the refserver and legacy read-ahead, http/get and ftp/stor of 1 MiB
 at --concurrency 1,16,256): the plots against N and the load table; none of them
 without a sweep; names with more parts around /cN (--mix, --stalled-reader) still read.
+Uploads timed without a warm-up (warmup 0, or no counter) are marked in both tables with
+a footnote and counted in the summary; downloads and warmed-up uploads are not.
 
     /usr/bin/python3 scripts/tests/report_test.py WORKDIR
 """
@@ -84,6 +86,61 @@ def load_table(text):
     rows = [re.findall(r"<td[^>]*>(.*?)</td>", tr)
             for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", m.group(0), re.S) if "<td" in tr]
     return heads, rows
+
+
+def main_table(text):
+    """The rows of index.html's main table, each {heading: its cell's text}."""
+    m = re.search(r"<h2>Every benchmark</h2>.*?</table>", text, re.S)
+    if not m:
+        return []
+    heads = re.findall(r"<th>(.*?)</th>", m.group(0))
+    return [dict(zip(heads, re.findall(r"<td[^>]*>(.*?)</td>", tr)))
+            for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", m.group(0), re.S) if "<td" in tr]
+
+
+def check_warmup(work):
+    # 8. warmup 1 on put, 0 on post and get, none on the other rows (a file from before
+    # the counter): post and the uncounted uploads are marked, get and put are not.
+    doc = json.load(open(FIXTURES[0]))
+    for b in doc["benchmarks"]:
+        for part, n in (("/put/", 1), ("/post/", 0), ("/get/", 0)):
+            if part in b["name"]:
+                b["warmup"] = n
+    mixed = os.path.join(work, "warmup.json")
+    json.dump(doc, open(mixed, "w"))
+    out = os.path.join(work, "warmup")
+    r = report([mixed, "-o", out])
+    check(r.returncode == 0, f"report.py exits 0 with warmup counters ({r.stderr})")
+    text = open(os.path.join(out, "index.html"), encoding="utf-8").read()
+    cells = {(t.get("proto"), t.get("op")): t.get("warm-up") for t in main_table(text)
+             if t.get("suffix") == ""}
+    want = {("http", "put"): "1", ("http", "post"): "0 \u2020", ("http", "put-chunked"): "- \u2020",
+            ("ftp", "appe"): "- \u2020", ("http", "get"): "0", ("ftp", "retr"): "-"}
+    for key, cell in want.items():
+        check(cells.get(key) == cell, f"warm-up cell of {key} is {cell!r} ({cells.get(key)!r})")
+    check("an upload timed without a warm-up" in text, "the footnote of the marked rows")
+    check("5 upload(s) timed without warm-up" in r.stdout,
+          f"the summary counts them (post, put-chunked, post-chunked, stor, appe): {r.stdout}")
+
+    # Every upload warmed up: no mark, no footnote, nothing in the summary.
+    for b in doc["benchmarks"]:
+        b["warmup"] = 1
+    json.dump(doc, open(mixed, "w"))
+    r = report([mixed, "-o", out])
+    text = open(os.path.join(out, "index.html"), encoding="utf-8").read()
+    check("\u2020" not in text and "without a warm-up" not in text,
+          "no mark nor footnote when every upload warmed up")
+    check("without warm-up" not in r.stdout, f"no count in the summary ({r.stdout})")
+
+    # The load table marks its uploads too (the sweep fixture has no counter).
+    text = open(os.path.join(work, "sweep", "index.html"), encoding="utf-8").read()
+    heads, table = load_table(text)
+    if heads and table:
+        col = {h: i for i, h in enumerate(heads)}
+        marks = {(t[col["op"]], t[col["warm-up"]]) for t in table
+                 if t[0] == "refserver" and "warm-up" in col}
+        check(marks == {("http/get", "-"), ("ftp/stor", "- \u2020")},
+              f"the load table marks ftp/stor, not http/get ({marks})")
 
 
 def check_load(work):
@@ -201,6 +258,7 @@ def main():
               f"a clear message for {words}: {r.stderr.strip()}")
 
     check_load(work)
+    check_warmup(work)
 
     if failures:
         print(f"{len(failures)} check(s) failed", file=sys.stderr)
