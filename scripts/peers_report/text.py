@@ -65,9 +65,13 @@ def ranking_lines(servers, cells_by_server):
             "x best peer: its throughput over the best peer's (the refserver variants are "
             "not peers)."]
     for n, cov in sorted(short):
-        head.append(f"{SHORT} {n} round{'s' if n != 1 else ''}: no 95% interval exists "
-                    f"(it needs {rounds_for()}); min-max shown, which holds the median with "
-                    f"probability {cov * 100:.1f}% only.")
+        if n == 1:
+            head.append(f"{SHORT} 1 round: one value, no interval (a 95% one needs "
+                        f"{rounds_for()} rounds).")
+        else:
+            head.append(f"{SHORT} {n} rounds: no 95% interval exists (it needs "
+                        f"{rounds_for()}); min-max shown, which holds the median with "
+                        f"probability {cov * 100:.1f}% only.")
     head.append(f"  {'server':<{namew}}  {'MB/s [95%]':<18} {'CPU ms/GiB [95%]':<18} "
                 "x best peer")
     return head + lines

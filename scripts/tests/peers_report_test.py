@@ -499,7 +499,8 @@ class ReportTest(unittest.TestCase):
                                   "\\[1200-1200\\]\u2020 .* 1.50\n  refserver-no-splice@tmpfs .* 1.25\n"
                                   "  nginx@tmpfs .* 1.00 \\(best peer\\)\n")
         self.assertRegex(summary, "http/put 1 GiB, root on disk:\n  refserver@disk +600 .* 1.50\n")
-        self.assertIn("\u2020 1 round: no 95% interval exists", summary)
+        self.assertIn("\u2020 1 round: one value, no interval (a 95% one needs 6 rounds).",
+                      summary)
         data = load.load_results(self.res)
         by = {s["name"]: s for s in data["servers"]}
         self.assertEqual((by["nginx@disk"]["base"], by["nginx@disk"]["root"]), ("nginx", "disk"))
