@@ -7,8 +7,10 @@ RESULTS_DIR is what `scripts/bench --peers` fills (reports/peers/results/):
 
     servers.tsv           NAME<TAB>ran|not run<TAB>REASON, one line per server, in order
     runs.tsv              NAME<TAB>streambench|conformance<TAB>ROUND|-<TAB>EXIT<TAB>SECONDS<TAB>FILE
-    settings.tsv          KEY<TAB>VALUE (sizes, rounds, quick, conformance_sizes, wall_seconds)
-    NAME.rROUND.json      streambench results of one round (Google Benchmark JSON)
+    settings.tsv          KEY<TAB>VALUE (sizes, rounds, quick, roots, ops, conformance
+                          ("on ROOT" or "off"), conformance_sizes, wall_seconds)
+    NAME.rROUND.json      streambench results of one round (Google Benchmark JSON); NAME
+                          is SERVER@ROOT (nginx@disk) when the run had several roots
     NAME.rROUND.log       its stderr ("streambench: skipping OP: WHY" for ops it lacks)
     NAME.conformance.xml  the conformance suite's GoogleTest XML (it has the skip messages;
                           GoogleTest 1.12's JSON output does not)
@@ -16,9 +18,11 @@ RESULTS_DIR is what `scripts/bench --peers` fills (reports/peers/results/):
 Without the .tsv files the servers, rounds and runs are read off the file names.
 
 Writes OUT/index.html (default: RESULTS_DIR's parent) with
-  - a ranking per operation at the largest size (the other sizes folded below it): per
-    server the throughput median over the rounds with its min-max, TTFB, peak RSS growth,
-    copies, CPU per GiB; the refserver's ratio to the best peer (red below 1.0);
+  - a ranking per operation and root at the largest size (the other sizes folded below
+    it): per server the medians over the rounds of throughput and of CPU per GiB, each
+    with its distribution-free 95% interval (peers_report/stats.py), TTFB, peak RSS
+    growth, copies; each server's ratio to the best peer (the refserver and its variants,
+    refserver-no-splice, are not peers; a refserver below 1.0 is red);
   - a verdict card per server, P1-P7 each pass / fail / not tested (with why), with the
     figure that decided it and the test or benchmark that showed it: from the conformance
     suite's results and from streambench's counters (judged as `streambench gate` judges
@@ -31,8 +35,9 @@ Writes OUT/index.html (default: RESULTS_DIR's parent) with
   - the plots of scripts/report.py (memory, TTFB, throughput, bytes read before the first
     byte, copies, descriptors), one line per server (its medians over the rounds);
   - every run with its exit status, time and files;
-and OUT/summary.txt, the text summary it also prints on stdout: per operation the ranking
-in one line, per server its P1-P7 verdicts, the path of index.html.
+and OUT/summary.txt, the text summary it also prints on stdout: per operation, size and
+root each server's median MB/s and CPU ms/GiB with their 95% intervals and its ratio to
+the best peer; per server its P1-P7 verdicts; the path of index.html.
 
 Python stdlib; matplotlib (through scripts/report_plots.py) only for the plots, so the parsing
 and aggregation import without it (scripts/tests/peers_report_test.py). Exit status: 0

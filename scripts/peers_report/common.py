@@ -19,6 +19,9 @@ OP_ORDER = ["http/get", "http/range", "ftp/retr", "ftp/rest",
             "ftp/stor", "ftp/appe"]
 DOWNLOADS = {"get", "range", "retr", "rest"}
 REFSERVER = "refserver"
+# Counters ranked with a 95% interval of their median over the rounds.
+THROUGHPUT = "bytes_per_second"
+CPU = "cpu_ms_per_gib"
 PROPERTIES = ["P1", "P2", "P3", "P4", "P5", "P6", "P7"]
 PROPERTY_NAMES = {
     "P1": "flat memory", "P2": "no intermediate copies", "P3": "first byte at once",
@@ -54,3 +57,16 @@ def fmt_size(n):
 
 def op_index(op):
     return (OP_ORDER.index(op) if op in OP_ORDER else len(OP_ORDER), op)
+
+
+def split_name(name):
+    """A result set's server and root: "nginx@disk" -> ("nginx", "disk"); a name without
+    "@ROOT" (a run with one root) -> (name, None)."""
+    base, _, root = name.partition("@")
+    return base, root or None
+
+
+def is_refserver(name):
+    """The refserver or one of its variants (refserver-no-splice, ...): never a peer."""
+    base = split_name(name)[0]
+    return base == REFSERVER or base.startswith(REFSERVER + "-")

@@ -1,7 +1,7 @@
-"""The peers report's index.html (write_html): the rankings per operation with the
-refserver's ratios, a P1-P7 verdict card per server, the conformance matrix, the plots
+"""The peers report's index.html (write_html): the rankings per operation, size and root
+with the 95% intervals of the medians and each server's ratio to the best peer, a P1-P7 verdict card per server, the conformance matrix, the plots
 with their captions, the runs, and the harness's checks on itself; with the table and
-card builders it uses (esc, figure_cells, ranking_table, ratio_html, verdict_card,
+card builders it uses (esc, figure_cells, ranking_table, ratios_cell, verdict_card,
 matrix_table). Python stdlib only; the plots are drawn by plots.py beforehand.
 """
 
@@ -11,11 +11,12 @@ import os
 import platform
 import re
 
-from .common import (COPIES_MAX, FIRST_BYTE_READ_KIB, FLAT_MEMORY_KIB, PROPERTIES,
-                     PROPERTY_NAMES, REFSERVER, fmt_size)
-from .judge import matrix, matrix_groups, op_sizes, ranking, ref_ratio, spread
+from .common import (COPIES_MAX, CPU, FIRST_BYTE_READ_KIB, FLAT_MEMORY_KIB, PROPERTIES,
+                     PROPERTY_NAMES, REFSERVER, THROUGHPUT, fmt_size, is_refserver)
+from .judge import matrix, matrix_groups, op_sizes, ranking, roots
 from .plots import PLOTS
-from .text import mbps
+from .stats import rounds_for
+from .text import SHORT, mbps
 
 
 def esc(x):
@@ -43,66 +44,75 @@ code{font-size:.95em}
 </style>"""
 
 
+def interval_cell(iv, scale):
+    """A 95% interval "LO-HI" (SHORT when it covers less: too few rounds), or "-"."""
+    if iv is None:
+        return "-"
+    text = f"{iv.lo / scale:.0f}\u2013{iv.hi / scale:.0f}"
+    return text + (SHORT if not iv.ok else "")
+
+
 def figure_cells(cell):
     """The table cells of one ok ranking row after the server's name."""
     m = cell["median"]
-    lo, hi = spread(cell["values"].get("bytes_per_second", []))
-    med = m.get("bytes_per_second")
-    rel = ""
-    if med and lo is not None and cell["rounds"] > 1:
-        rel = f" (\u00b1{(hi - lo) / 2 / med * 100:.1f}%)"
-    spread_txt = f"{mbps(lo)}\u2013{mbps(hi)}{rel}" if lo is not None else "-"
+    ci = cell["ci"]
 
     def f(key, fmt):
         v = m.get(key)
         return "-" if v is None else fmt(v)
     cells = [
-        ("n", mbps(med)),
-        ("n", spread_txt),
+        ("n", mbps(m.get(THROUGHPUT))),
+        ("n", interval_cell(ci.get(THROUGHPUT), 1e6)),
+        ("n", f(CPU, lambda v: f"{v:.0f}")),
+        ("n", interval_cell(ci.get(CPU), 1)),
         ("n", str(cell["rounds"])),
         ("n", f("ttfb_us", lambda v: f"{v / 1000:.2f}")),
         ("n", f("rss_peak_kib", lambda v: f"{v:.0f}")),
         ("n" + (" bad" if m.get("copies", 0) > COPIES_MAX else ""),
          f("copies", lambda v: f"{v:.2f}")),
-        ("n", f("cpu_ms_per_gib", lambda v: f"{v:.0f}")),
     ]
     return cells
 
 
 RANK_HEAD = ("<tr><th>#</th><th>server</th><th>throughput MB/s<br>median</th>"
-             "<th>min\u2013max MB/s</th><th>rounds</th><th>TTFB ms<br>median</th>"
-             "<th>rss_peak_kib</th><th>copies</th><th>cpu_ms_per_gib</th>"
-             "<th>\u00d7 refserver</th><th>note</th></tr>")
+             "<th>95% interval</th><th>cpu_ms_per_gib<br>median</th><th>95% interval</th>"
+             "<th>rounds</th><th>\u00d7 best peer</th><th>TTFB ms<br>median</th>"
+             "<th>rss_peak_kib</th><th>copies</th><th>note</th></tr>")
 
 
 def ranking_table(rows):
-    ref = next((r["throughput"] for r in rows if r["server"] == REFSERVER
-                and r["state"] == "ok"), None)
     p = ["<table>", RANK_HEAD]
     for i, r in enumerate(rows, 1):
-        cls = " class='ref'" if r["server"] == REFSERVER else ""
+        cls = " class='ref'" if is_refserver(r["server"]) else ""
         if r["state"] == "ok":
-            cells = "".join(f"<td class='{c}'>{esc(t)}</td>" for c, t in figure_cells(r["cell"]))
-            vs = f"{r['throughput'] / ref:.2f}" if ref and r["throughput"] else "-"
+            cells = [f"<td class='{c}'>{esc(t)}</td>" for c, t in figure_cells(r["cell"])]
+            vs = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
+            if r["server"] == r["best_peer"]:
+                vs += " (best peer)"
+            bad = is_refserver(r["server"]) and r["ratio"] is not None and r["ratio"] < 1
+            cells.insert(5, f"<td class='n{' bad' if bad else ''}'>{esc(vs)}</td>")
             note = ""
             if r["cell"]["errors"]:
                 note = (f"failed in {len(r['cell']['errors'])} round(s): "
                         f"{r['cell']['error']}")
             p.append(f"<tr{cls}><td class='n'>{i}</td><td><b>{esc(r['server'])}</b></td>"
-                     f"{cells}<td class='n'>{vs}</td><td class='small'>{esc(note)}</td></tr>")
+                     f"{''.join(cells)}<td class='small'>{esc(note)}</td></tr>")
         else:
             p.append(f"<tr{cls}><td class='n'></td><td><b>{esc(r['server'])}</b></td>"
-                     f"<td class='na' colspan='9'>{esc(r['why'])}</td></tr>")
+                     f"<td class='na' colspan='10'>{esc(r['why'])}</td></tr>")
     p.append("</table>")
     return "\n".join(p)
 
 
-def ratio_html(rr):
-    if not rr:
+def ratios_cell(rows):
+    """The refserver variants' ratios to the best peer, one line each, red below 1.0."""
+    refs = [r for r in rows if is_refserver(r["server"]) and r["ratio"] is not None]
+    if not refs:
         return "<td class='na'>-</td>"
-    ratio, best = rr
-    cls = "n bad" if ratio < 1 else "n"
-    return f"<td class='{cls}'>{ratio:.2f} <span class='small'>(vs {esc(best)})</span></td>"
+    lines = [f"<span{' class=bad' if r['ratio'] < 1 else ''}>{esc(r['server'])} "
+             f"{r['ratio']:.2f}</span>" for r in refs]
+    return (f"<td class='n'>{'<br>'.join(lines)} <span class='small'>(vs "
+            f"{esc(refs[0]['best_peer'])})</span></td>")
 
 
 def verdict_card(s, v):
@@ -189,7 +199,7 @@ def write_html(path, data, cells_by_server, verdicts_by_server, summary, plots, 
     servers = data["servers"]
     settings = data["settings"]
     sizes = op_sizes(cells_by_server)
-    ref = next((s for s in servers if s["name"] == REFSERVER), None)
+    ref = next((s for s in servers if s["base"] == REFSERVER), None)
     context = (ref or {}).get("context") or next(
         (s["context"] for s in servers if s["context"]), {})
     now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
@@ -206,9 +216,13 @@ def write_html(path, data, cells_by_server, verdicts_by_server, summary, plots, 
              "order rotated each round), then the conformance suite once per server "
              f"(sizes {esc(settings.get('conformance_sizes', 'default'))})"
              + (f"; {esc(wall)} s in all" if wall else "") + ". "
-             f"Machine: {esc(machine or 'unknown')}. Every root on tmpfs "
-             "(<code>--root-on tmpfs</code> for the refserver, <code>TMPDIR=/dev/shm</code> "
-             "for the peers' launchers).</p>")
+             f"Machine: {esc(machine or 'unknown')}. Operations: "
+             f"{esc(settings.get('ops', 'all'))}. Roots: "
+             f"{esc(settings.get('roots', 'tmpfs'))} (tmpfs: <code>--root-on tmpfs</code> "
+             "for the refserver and its variants, <code>TMPDIR=/dev/shm</code> for the "
+             "peers' launchers; disk: <code>--root-on disk</code>, <code>TMPDIR</code> or "
+             "/var/tmp). Conformance: "
+             f"{esc(settings.get('conformance', 'on'))}.</p>")
     p.append("<p>Servers: " + ", ".join(
         f"<b>{esc(s['name'])}</b>" if s["state"] == "ran"
         else f"<b>{esc(s['name'])}</b> <span class='bad'>not run</span>: {esc(s['reason'])}"
@@ -220,49 +234,42 @@ def write_html(path, data, cells_by_server, verdicts_by_server, summary, plots, 
     p.append("<h2>Summary</h2><pre>" + esc("\n".join(summary)) + "</pre>")
 
     # Rankings.
-    p.append("<h2 id='ranking'>Ranking per operation</h2>")
-    p.append("<p>Per operation, at its largest size: each server's throughput, the median "
-             "over the rounds with its lowest and highest round (\u00b1 half that range, in "
-             "percent of the median), and the medians of its time to first byte, peak RSS "
-             "growth (KiB), copies per payload byte and CPU time per GiB moved. Fastest "
-             "first. <i>\u00d7 refserver</i> is the server's median over the refserver's. "
-             "Below the tables: servers that could not do the op (not offered, or the "
-             "server answered an error: <i>not supported</i>). The other sizes are folded "
-             "under each table.</p>")
-    p.append("<table><tr><th>operation</th>"
-             + "".join(f"<th>{esc(fmt_size(z))}</th>"
-                       for z in sorted({z for v in sizes.values() for z in v}))
-             + "</tr>")
     all_sizes = sorted({z for v in sizes.values() for z in v})
+    p.append("<h2 id='ranking'>Ranking per operation</h2>")
+    p.append("<p>Per operation and root, at its largest size: each server's median over "
+             "the rounds of its throughput and of its CPU time per GiB moved "
+             "(<code>cpu_ms_per_gib</code>, the server's process tree), each with a "
+             "distribution-free 95% interval (the order statistics x(k) and x(n+1-k) of the "
+             f"n rounds, k from the binomial distribution; below {rounds_for()} rounds no "
+             f"95% interval exists and min\u2013max is shown, marked {SHORT}); the medians "
+             "of its time to first byte, peak RSS growth (KiB) and copies per payload byte. "
+             "Fastest first. <i>\u00d7 best peer</i> is its median throughput over the best "
+             "peer's (the refserver's variants are not peers; a refserver below 1.0 is "
+             "red). Below the tables: servers that could not do the op (not offered, or "
+             "the server answered an error: <i>not supported</i>). The other sizes are "
+             "folded under each table.</p>")
+    p.append("<table><tr><th>operation</th><th>root</th>"
+             + "".join(f"<th>{esc(fmt_size(z))}</th>" for z in all_sizes) + "</tr>")
     for op, op_sz in sizes.items():
-        cells = []
-        for z in all_sizes:
-            if z in op_sz:
-                cells.append(ratio_html(ref_ratio(ranking(servers, cells_by_server, op, z))))
-            else:
-                cells.append("<td class='na'>-</td>")
-        p.append(f"<tr><td><a href='#op-{esc(op.replace('/', '-'))}'>{esc(op)}</a></td>"
-                 + "".join(cells) + "</tr>")
-    p.append("</table><p class='small'>The refserver's median throughput over the best "
-             "peer's, per operation and size; red below 1.0 (a peer is faster).</p>")
+        for root in roots(servers):
+            cells = [ratios_cell(ranking(servers, cells_by_server, op, z, root))
+                     if z in op_sz else "<td class='na'>-</td>" for z in all_sizes]
+            p.append(f"<tr><td><a href='#op-{esc(op.replace('/', '-'))}-{esc(root)}'>"
+                     f"{esc(op)}</a></td><td>{esc(root)}</td>" + "".join(cells) + "</tr>")
+    p.append("</table><p class='small'>The refserver variants' median throughput over the "
+             "best peer's, per operation, root and size; red below 1.0 (a peer is "
+             "faster).</p>")
     for op, op_sz in sizes.items():
-        largest = op_sz[-1]
-        rows = ranking(servers, cells_by_server, op, largest)
-        rr = ref_ratio(rows)
-        ratio_txt = ""
-        if rr:
-            cls = " class='bad'" if rr[0] < 1 else ""
-            ratio_txt = (f" \u2014 refserver / best peer ({esc(rr[1])}): "
-                         f"<span{cls}>{rr[0]:.2f}</span>")
-        p.append(f"<h3 id='op-{esc(op.replace('/', '-'))}'>{esc(op)} {esc(fmt_size(largest))}"
-                 f"{ratio_txt}</h3>")
-        p.append(ranking_table(rows))
-        for z in reversed(op_sz[:-1]):
-            rows = ranking(servers, cells_by_server, op, z)
-            rr = ref_ratio(rows)
-            extra = f", refserver / best peer {rr[0]:.2f}" if rr else ""
-            p.append(f"<details><summary>{esc(op)} {esc(fmt_size(z))}{esc(extra)}</summary>"
-                     f"{ranking_table(rows)}</details>")
+        for root in roots(servers):
+            largest = op_sz[-1]
+            p.append(f"<h3 id='op-{esc(op.replace('/', '-'))}-{esc(root)}'>{esc(op)} "
+                     f"{esc(fmt_size(largest))}, root on {esc(root)}</h3>")
+            p.append(ranking_table(ranking(servers, cells_by_server, op, largest, root)))
+            for z in reversed(op_sz[:-1]):
+                p.append(f"<details><summary>{esc(op)} {esc(fmt_size(z))}, root on "
+                         f"{esc(root)}</summary>"
+                         f"{ranking_table(ranking(servers, cells_by_server, op, z, root))}"
+                         "</details>")
     not_run = [s for s in servers if s["state"] != "ran"]
     if not_run:
         p.append("<p>Not in these tables: " + "; ".join(

@@ -1,6 +1,7 @@
 """The judgements of the peers report: the rounds of a server aggregated per (op, size)
-(aggregate, spread), the ranking of servers per operation and the refserver's ratio to
-the best peer (ranking, ref_ratio, op_sizes, error_kind), the P1-P7 verdicts from the
+with the 95% intervals of the medians of throughput and CPU per GiB (aggregate, spread),
+the ranking of servers per operation, size and root with each one's ratio to the best
+peer (ranking, ref_ratio, op_sizes, roots, error_kind), the P1-P7 verdicts from the
 conformance tests and streambench's counters judged as `streambench gate` judges its
 invariants (bench_evidence, verdict, verdicts), and the conformance matrix (matrix,
 matrix_groups). Python stdlib only; works on what load.py returns.
@@ -8,10 +9,12 @@ matrix_groups). Python stdlib only; works on what load.py returns.
 
 from streambench_json import is_single, median, op_key
 
-from .common import (COPIES_MAX, DOWNLOADS, FIRST_BYTE_READ_FRACTION, FIRST_BYTE_READ_KIB,
-                     FLAT_MEMORY_KIB, GROUPS, MISMATCH, PROPERTIES, REFSERVER, REFUSED,
-                     UNSUPPORTED, fmt_size, op_index)
+from .common import (COPIES_MAX, CPU, DOWNLOADS, FIRST_BYTE_READ_FRACTION,
+                     FIRST_BYTE_READ_KIB, FLAT_MEMORY_KIB, GROUPS, MISMATCH, PROPERTIES,
+                     REFSERVER, REFUSED, THROUGHPUT, UNSUPPORTED, fmt_size, is_refserver,
+                     op_index, split_name)
 from .load import expected_actual, one_line, short_error
+from .stats import median_interval
 
 
 # --- aggregation ------------------------------------------------------------------------
@@ -19,7 +22,8 @@ from .load import expected_actual, one_line, short_error
 def aggregate(server):
     """Per (op, size): the rounds' figures and errors. {(op, size): cell}, a cell being
     {"values": {counter: [per round]}, "errors": [...], "rounds": n_with_figures,
-     "median": {counter: median}, "state": "ok" | "error", "error": message or None}."""
+     "median": {counter: median}, "ci": {THROUGHPUT or CPU: stats.Interval},
+     "state": "ok" | "error", "error": message or None}."""
     cells = {}
     for entry in server["rounds"]:
         for row in entry["rows"] or []:
@@ -36,6 +40,8 @@ def aggregate(server):
                 cell["values"].setdefault(k, []).append(v)
     for cell in cells.values():
         cell["median"] = {k: median(v) for k, v in cell["values"].items()}
+        cell["ci"] = {k: median_interval(cell["values"][k]) for k in (THROUGHPUT, CPU)
+                      if cell["values"].get(k)}
         cell["state"] = "ok" if cell["rounds"] else "error"
         cell["error"] = short_error(cell["errors"][0]) if cell["errors"] else None
     return cells
@@ -63,14 +69,25 @@ def op_sizes(servers_cells):
     return {op: sorted(out[op]) for op in sorted(out, key=op_index)}
 
 
-def ranking(servers, cells_by_server, op, size):
-    """The rows of one op's table at one size: servers with a median first, fastest
-    first; then those with an error, the op skipped, or no result. Each row: {"server",
-    "state": ok | error | skipped | missing | not run, "cell", "why", "throughput"}."""
+def roots(servers):
+    """The roots of the servers' result sets, in the order they first come."""
+    out = []
+    for s in servers:
+        if s.get("root") not in out:
+            out.append(s.get("root"))
+    return out
+
+
+def ranking(servers, cells_by_server, op, size, root=None):
+    """The rows of one op's table at one size (and root, when given): servers with a
+    median first, fastest first; then those with an error, the op skipped, or no result.
+    Each row: {"server", "state": ok | error | skipped | missing, "cell", "why",
+    "throughput", "ratio": its median over the best peer's (ok rows, when a peer has
+    one), "best_peer"}."""
     rows = []
     for s in servers:
         name = s["name"]
-        if s["state"] != "ran":
+        if s["state"] != "ran" or (root is not None and s.get("root") != root):
             continue
         cell = cells_by_server[name].get((op, size))
         if cell and cell["state"] == "ok":
@@ -90,19 +107,22 @@ def ranking(servers, cells_by_server, op, size):
                          "why": why})
     order = {"ok": 0, "error": 1, "skipped": 2, "missing": 3}
     rows.sort(key=lambda r: (order[r["state"]], -(r["throughput"] or 0)))
+    # The refserver's variants are not peers.
+    peers = [r for r in rows if not is_refserver(r["server"]) and r["throughput"]]
+    best = max(peers, key=lambda r: r["throughput"]) if peers else None
+    for r in rows:
+        r["best_peer"] = best["server"] if best else None
+        r["ratio"] = (r["throughput"] / best["throughput"]
+                      if best and r["throughput"] else None)
     return rows
 
 
-def ref_ratio(rows):
-    """The refserver's median throughput / the best peer's: (ratio, best peer) or None."""
-    ref = next((r for r in rows if r["server"] == REFSERVER and r["state"] == "ok"
-                and r["throughput"]), None)
-    peers = [r for r in rows if r["server"] != REFSERVER and r["state"] == "ok"
-             and r["throughput"]]
-    if not ref or not peers:
-        return None
-    best = max(peers, key=lambda r: r["throughput"])
-    return ref["throughput"] / best["throughput"], best["server"]
+def ref_ratio(rows, variant=REFSERVER):
+    """The refserver's (or a variant's) median throughput over the best peer's in rows
+    from ranking(): (ratio, best peer) or None."""
+    ref = next((r for r in rows if split_name(r["server"])[0] == variant
+                and r.get("ratio") is not None), None)
+    return (ref["ratio"], ref["best_peer"]) if ref else None
 
 
 # --- verdicts ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 from streambench_json import read_results
 
-from .common import REFSERVER, TAG, InputError
+from .common import TAG, InputError, is_refserver, split_name
 
 
 def group_of(suite):
@@ -160,15 +160,25 @@ def load_results(results):
         if run["server"] not in state:
             names.append(run["server"])
             state[run["server"]] = ("ran", "")
-    names.sort(key=lambda n: n != REFSERVER)  # stable: the refserver first
+    names.sort(key=lambda n: not is_refserver(n))  # stable: the refserver's variants first
     if not names:
         raise InputError(f"{results}: no servers (no servers.tsv, no NAME.rN.json, no "
                          "NAME.conformance.xml)")
+    # The roots: a name's "@ROOT", else the run's one root (settings "roots"), else tmpfs
+    # (runs before --roots).
+    one_root = settings.get("roots", "tmpfs").split(",")[0] or "tmpfs"
+    conformance = settings.get("conformance", "")
     servers = []
     for name in names:
-        s = {"name": name, "state": state[name][0], "reason": state[name][1],
-             "rounds": [], "skipped": {}, "conformance": None, "conformance_run": None,
-             "conformance_error": None, "context": {}}
+        base, root = split_name(name)
+        s = {"name": name, "base": base, "root": root or one_root, "state": state[name][0],
+             "reason": state[name][1], "rounds": [], "skipped": {}, "conformance": None,
+             "conformance_run": None, "conformance_error": None, "context": {}}
+        if conformance == "off":
+            s["conformance_error"] = "conformance not run (--no-conformance)"
+        elif conformance.startswith("on ") and conformance[3:] != s["root"]:
+            s["conformance_error"] = (f"conformance ran with the root on {conformance[3:]} "
+                                      f"only (see {base}@{conformance[3:]})")
         for run in runs:
             if run["server"] != name:
                 continue

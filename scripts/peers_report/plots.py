@@ -38,8 +38,8 @@ PLOTS = [
      "the object size, log-log (P1): flat is streaming, slope 1 holds the body in memory."),
     ("ttfb.png", "Time to first byte against the object size, log-log (P3): flat is a first "
      "byte at once. FTP's is noisy (curl's FTP client), so P3's verdict uses bytes read."),
-    ("throughput.png", "Throughput (payload MB/s) against the object size, root on tmpfs: "
-     "the servers' own cost."),
+    ("throughput.png", "Throughput (payload MB/s) against the object size (with the root "
+     "on tmpfs: the servers' own cost)."),
     ("first_byte_read.png", "Downloads: bytes the server had read when the client got its "
      "first byte (P3's noise-free figure)."),
     ("copies.png", "Copies per payload byte at each server's largest size (P2): 1.0 is a "

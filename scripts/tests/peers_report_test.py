@@ -250,6 +250,41 @@ class AggregationTest(unittest.TestCase):
         self.assertIsNone(judge.ref_ratio(post))  # no server has a figure
         self.assertEqual(list(judge.op_sizes(cells)), ["http/get", "http/post"])
 
+    def test_refserver_variants_are_not_peers_and_roots_apart(self):
+        size = 64 * MIB
+
+        def at(name, root, *mbps):
+            s = server(name, [[row("http/put", size, **ok_figures(v))] for v in mbps])
+            s["root"] = root
+            return s
+        servers = [at("refserver@tmpfs", "tmpfs", 900, 1000, 950, 980, 990, 1010),
+                   at("refserver-no-splice@tmpfs", "tmpfs", 1500, 1500),
+                   at("nginx@tmpfs", "tmpfs", 600, 640), at("vsftpd@tmpfs", "tmpfs", 750),
+                   at("refserver@disk", "disk", 400), at("nginx@disk", "disk", 500)]
+        cells = {s["name"]: judge.aggregate(s) for s in servers}
+        self.assertEqual(judge.roots(servers), ["tmpfs", "disk"])
+        rows = judge.ranking(servers, cells, "http/put", size, "tmpfs")
+        self.assertEqual([r["server"] for r in rows], ["refserver-no-splice@tmpfs",
+                                                     "refserver@tmpfs", "vsftpd@tmpfs",
+                                                     "nginx@tmpfs"])
+        # The fastest server is a refserver variant, not a peer: vsftpd is the best peer.
+        self.assertEqual({r["best_peer"] for r in rows}, {"vsftpd@tmpfs"})
+        by = {r["server"]: r for r in rows}
+        self.assertAlmostEqual(by["refserver@tmpfs"]["ratio"], 985 / 750)
+        self.assertAlmostEqual(by["refserver-no-splice@tmpfs"]["ratio"], 2.0)
+        self.assertAlmostEqual(by["nginx@tmpfs"]["ratio"], 620 / 750)
+        self.assertEqual(judge.ref_ratio(rows, "refserver-no-splice"), (2.0, "vsftpd@tmpfs"))
+        # Six rounds: a 95% interval (min-max, 96.9%); two: min-max, 50%.
+        ci = by["refserver@tmpfs"]["cell"]["ci"]["bytes_per_second"]
+        self.assertEqual((ci.lo, ci.hi, ci.ok), (900e6, 1010e6, True))
+        self.assertAlmostEqual(ci.coverage, 0.96875)
+        self.assertFalse(by["nginx@tmpfs"]["cell"]["ci"]["bytes_per_second"].ok)
+        self.assertEqual(by["nginx@tmpfs"]["cell"]["ci"]["cpu_ms_per_gib"].median, 300.0)
+        # On disk only the disk results, against the disk's best peer.
+        disk = judge.ranking(servers, cells, "http/put", size, "disk")
+        self.assertEqual([(r["server"], r["ratio"]) for r in disk],
+                         [("nginx@disk", 1.0), ("refserver@disk", 0.8)])
+
 
 class VerdictTest(unittest.TestCase):
     def make_tests(self, *cases):
@@ -422,10 +457,14 @@ class ReportTest(unittest.TestCase):
                      "not supported: http-post answered 403", "not offered: target nginx"):
             self.assertIn(text, page)
         # http/get 64 MiB: refserver median 850, nginx 1050 -> 0.81, red.
-        self.assertIn("<span class='bad'>0.81</span>", page)
-        self.assertIn("http/get 64 MiB", summary)
-        self.assertIn("nginx 1050 > refserver 850", summary)
-        self.assertIn("ratio 0.81 (below 1: nginx is faster)", summary)
+        self.assertIn("<td class='n bad'>0.81</td>", page)
+        self.assertIn("<span class=bad>refserver 0.81</span>", page)
+        self.assertIn("http/get 64 MiB, root on tmpfs:\n", summary)
+        # Two rounds: min-max, marked as short of 95%.
+        self.assertRegex(summary, "nginx +1050 \\[1000-1100\\]\u2020 +300 \\[300-300\\]\u2020 "
+                                  "+1.00 \\(best peer\\)\n  refserver +850 \\[800-900\\]\u2020 .* 0.81\n")
+        self.assertIn("\u2020 2 rounds: no 95% interval exists (it needs 6); min-max shown, "
+                      "which holds the median with probability 50.0% only.", summary)
         self.assertRegex(summary, r"nginx +P1 ok +P2 FAIL")
         self.assertIn("vsftpd     not run: scripts/peers/vsftpd exited with status 2", summary)
         self.assertIn("report: ", summary)
@@ -434,6 +473,45 @@ class ReportTest(unittest.TestCase):
                 self.assertGreater(os.path.getsize(os.path.join(out, png)), 1000, png)
         else:
             self.assertIn("No plots: ", page)
+
+    def test_two_roots(self):
+        """Results named NAME@ROOT (scripts/bench --peers --roots tmpfs,disk): ranked per
+        root; conformance on the first root only; --no-conformance said so."""
+        for f in os.listdir(self.res):
+            os.remove(os.path.join(self.res, f))
+        names = [f"{n}@{root}" for root in ("tmpfs", "disk")
+                 for n in ("refserver", "refserver-no-splice", "nginx")]
+        with open(os.path.join(self.res, "servers.tsv"), "w") as f:
+            f.write("".join(f"{n}\tran\t\n" for n in names))
+        with open(os.path.join(self.res, "settings.tsv"), "w") as f:
+            f.write("sizes\t1GiB\nrounds\t1\nroots\ttmpfs,disk\nconformance\ton tmpfs\n")
+        speed = {"refserver": 1200, "refserver-no-splice": 1000, "nginx": 800}
+        for n in names:
+            base, root = n.split("@")
+            mbps = speed[base] / (2 if root == "disk" else 1)
+            write_bench(os.path.join(self.res, f"{n}.r1.json"), n,
+                        [bench_row(n, "http/put", "1GiB", **ok_figures(mbps))])
+        status, out = self.run_main()
+        self.assertEqual(status, 0)
+        with open(os.path.join(out, "summary.txt"), encoding="utf-8") as f:
+            summary = f.read()
+        self.assertRegex(summary, "http/put 1 GiB, root on tmpfs:\n  refserver@tmpfs +1200 "
+                                  "\\[1200-1200\\]\u2020 .* 1.50\n  refserver-no-splice@tmpfs .* 1.25\n"
+                                  "  nginx@tmpfs .* 1.00 \\(best peer\\)\n")
+        self.assertRegex(summary, "http/put 1 GiB, root on disk:\n  refserver@disk +600 .* 1.50\n")
+        self.assertIn("\u2020 1 round: one value, no interval (a 95% one needs 6 rounds).",
+                      summary)
+        data = load.load_results(self.res)
+        by = {s["name"]: s for s in data["servers"]}
+        self.assertEqual((by["nginx@disk"]["base"], by["nginx@disk"]["root"]), ("nginx", "disk"))
+        self.assertIn("conformance ran with the root on tmpfs only (see nginx@tmpfs)",
+                      by["nginx@disk"]["conformance_error"])
+        self.assertIsNone(by["nginx@tmpfs"]["conformance_error"])
+        with open(os.path.join(self.res, "settings.tsv"), "a") as f:
+            f.write("conformance\toff\n")
+        data = load.load_results(self.res)
+        self.assertEqual(data["servers"][0]["conformance_error"],
+                         "conformance not run (--no-conformance)")
 
     def test_no_results_is_exit_2(self):
         empty = os.path.join(self.dir, "empty")
