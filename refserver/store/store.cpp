@@ -29,6 +29,10 @@ std::string make_etag(ino_t inode, uint64_t size, const timespec& mtime) {
   return std::string(buffer, static_cast<size_t>(n));
 }
 
+Status Upload::write_from_pipe(int, size_t) {
+  return Status(Errc::bad_state, "write_from_pipe: this upload takes its bytes through write()");
+}
+
 namespace detail {
 
 Result<UniqueFd> open_parent(const StoreDirs& dirs, const ObjectPath& path, int flags,

@@ -105,6 +105,13 @@ class Upload {
   // LONG: the kernel makes a writer wait for the disk once dirty pages are at their
   // limit, and a slow or stalled filesystem holds it as long as it likes.
   virtual Status write(std::span<const std::byte> data) = 0;
+  // Whether write_from_pipe() may be used: a plain staging file that hashes nothing (a
+  // hash needs to see the bytes). Wrappers that look at the bytes (--legacy) say no.
+  virtual bool takes_pipe() const { return false; }
+  // As write(), for `bytes` that are in `pipe` (its read end, blocking): moves them into
+  // the staged version with splice(2), so they never pass through user space. The pipe
+  // must hold at least `bytes`. bad_state when takes_pipe() is false. MAY BLOCK LONG.
+  virtual Status write_from_pipe(int pipe, size_t bytes);
   // Bytes staged so far, prefix included.
   virtual uint64_t size() const = 0;
   // Makes the staged version visible under the path. Fails with parent_missing (the

@@ -66,6 +66,28 @@ class UploadImpl final : public Upload {
     return Status::ok();
   }
 
+  bool takes_pipe() const override { return !hash_; }
+
+  Status write_from_pipe(int pipe, size_t bytes) override {
+    if (state_ != State::open) return bad_state("write_from_pipe");
+    if (hash_) return Upload::write_from_pipe(pipe, bytes);
+    while (bytes > 0) {
+      // No offsets: the file position moves, as with write(), after a prefix copy too.
+      const ssize_t n = ::splice(pipe, nullptr, fd_.get(), nullptr, bytes, SPLICE_F_MOVE);
+      if (n > 0) {
+        bytes -= static_cast<size_t>(n);
+        size_ += static_cast<uint64_t>(n);
+        continue;
+      }
+      if (n == 0) {
+        return fail(Status(Errc::io_error, "splice(" + staged_name() + "): the pipe ran dry"));
+      }
+      if (errno == EINTR) continue;
+      return fail(Status::from_errno(errno, "splice", staged_name()));
+    }
+    return Status::ok();
+  }
+
   uint64_t size() const override { return size_; }
 
   Result<CommitInfo> commit() override;
