@@ -70,11 +70,12 @@ std::chrono::milliseconds seconds_to_ms(double s) {
   return std::chrono::milliseconds(static_cast<long long>(s * 1000));
 }
 
-// Descriptors a session may hold at once: HTTP its socket and an object or staging file;
-// FTP its control socket, a passive listener, the data socket and a file. Plus the
+// Descriptors a session may hold at once: HTTP its socket, an object or staging file and
+// a pipe's two ends; FTP its control socket, a passive listener, the data socket, a file
+// and a pipe. Plus the
 // process's own (listeners, the store's directories, epoll, the logs).
-constexpr rlim_t kFdsPerHttpSession = 2;
-constexpr rlim_t kFdsPerFtpSession = 4;
+constexpr rlim_t kFdsPerHttpSession = 4;
+constexpr rlim_t kFdsPerFtpSession = 6;
 constexpr rlim_t kFdsOfTheProcess = 64;
 
 // The soft limit is often 1024 (kept low for programs that still use select(2)) under a
@@ -191,13 +192,16 @@ int run(const Options& opt) {
 
   asio::io_context ioc(static_cast<int>(opt.threads));
   asio::thread_pool blocking(opt.io_threads);
-  http::HttpContext http_ctx{*object_store, users, blocking, {}};
+  // An upload's pipe is as big as the buffer it stands in for.
+  const size_t pipe_bytes = opt.no_splice ? 0 : opt.buffer;
+  http::HttpContext http_ctx{*object_store, users, blocking, pipe_bytes, {}};
   http_ctx.limits.buffer_bytes = opt.buffer;
   http_ctx.limits.max_upload = opt.max_upload;
   http_ctx.limits.header_timeout = seconds_to_ms(opt.header_timeout);
   http_ctx.limits.idle_timeout = seconds_to_ms(opt.idle_timeout);
 
-  ftp::FtpContext ftp_ctx{*object_store, users, blocking, {}, pasv, ftp::AnonymousAccess::off};
+  ftp::FtpContext ftp_ctx{
+      *object_store, users, blocking, pipe_bytes, {}, pasv, ftp::AnonymousAccess::off};
   ftp_ctx.limits.buffer_bytes = opt.buffer;
   ftp_ctx.limits.idle_timeout = seconds_to_ms(opt.idle_timeout);
   ftp_ctx.anonymous = opt.anonymous == "write"  ? ftp::AnonymousAccess::write

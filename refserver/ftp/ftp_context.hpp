@@ -39,6 +39,9 @@ struct FtpContext {
   // store marks MAY BLOCK LONG (commit, append's prefix copy), and every write of an
   // upload.
   boost::asio::thread_pool& blocking;
+  // Bytes of the pipe an upload goes through by splice(2) (refserver/splice_pump.hpp);
+  // 0 with --no-splice: through the buffer.
+  size_t splice_pipe_bytes = 0;
   FtpLimits limits;
   PortRange passive_ports;
   AnonymousAccess anonymous = AnonymousAccess::off;

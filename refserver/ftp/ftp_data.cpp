@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -118,6 +119,7 @@ void DataChannel::finish(TransferEnd end) {
     return;
   }
   object_.reset();
+  pipe_.reset();  // closed once no write holds it; an aborted upload's bytes go with it
   text_.clear();
   end.bytes = bytes_;
   if (end.kind == TransferEnd::Kind::complete && upload_ && received_)
@@ -218,7 +220,7 @@ void DataChannel::do_send_text() {
 }
 
 void DataChannel::receive(std::unique_ptr<store::Upload> upload, bool ascii, Params p,
-                          asio::thread_pool& pool,
+                          asio::thread_pool& pool, size_t pipe_bytes,
                           std::function<void(std::unique_ptr<store::Upload>)> received) {
   params_ = std::move(p);
   upload_ = std::move(upload);
@@ -227,7 +229,16 @@ void DataChannel::receive(std::unique_ptr<store::Upload> upload, bool ascii, Par
   filled_ = 0;
   ascii_ = ascii;
   from_ascii_ = FromNetworkAscii();
-  open([this] { do_receive(); });
+  pipe_.reset();
+  if (pipe_bytes > 0 && !ascii && upload_->takes_pipe()) {
+    std::string why;
+    pipe_ = make_splice_pipe(pipe_bytes, why);
+    if (!pipe_) spdlog::debug("ftp: upload through the buffer: {}", why);
+  } else if (pipe_bytes > 0) {
+    spdlog::debug("ftp: upload through the buffer: {}",
+                  ascii ? "TYPE A converts every byte" : "the store looks at every byte");
+  }
+  open([this] { pipe_ ? do_splice_receive() : do_receive(); });
 }
 
 void DataChannel::do_receive() {
@@ -287,7 +298,7 @@ void DataChannel::on_written(store::Status status, bool last) {
   if (!busy()) return;
   if (!status) return finish({TransferEnd::Kind::store_error, status.message(), status});
   if (last) return finish({TransferEnd::Kind::complete, ""});
-  do_receive();
+  pipe_ ? do_splice_receive() : do_receive();
 }
 
 }  // namespace streamcheck::ftp

@@ -4,9 +4,9 @@
 // the callback it was given. Nothing grows with the payload: bytes move through the
 // control session's one fixed buffer, or by sendfile(2) from the object's fd.
 //
-// Uploads: the buffer is filled from the socket, then written to the store on the
-// blocking pool (a write may block as long as the disk likes, and must not hold a
-// network thread); the socket is read again once the write has returned. A transfer
+// Uploads: the buffer is filled from the socket (or, by splice, a pipe; see receive()),
+// then written to the store on the blocking pool (a write may block as long as the disk likes, and
+// must not hold a network thread); the socket is read again once the write has returned. A transfer
 // that ends while a write is running (ABOR, a lost connection) closes its socket at
 // once but reports its end only when the write has returned: the buffer and the
 // upload are then free, and the upload aborted, before anyone hears of the end.
@@ -31,6 +31,7 @@
 
 #include "refserver/ftp/ascii_convert.hpp"
 #include "refserver/ftp/ftp_context.hpp"
+#include "refserver/splice_pump.hpp"
 #include "refserver/store/store.hpp"
 
 namespace streamcheck::ftp {
@@ -89,9 +90,11 @@ class DataChannel : public std::enable_shared_from_this<DataChannel> {
   void send_file(std::unique_ptr<store::Object> object, uint64_t offset, bool ascii, Params p);
   // STOR/APPE/STOU: into `upload` until the client closes the data connection, each
   // write on `pool`. The upload is handed back through `received` (on complete only)
-  // for the session to commit; on any other end it is aborted here.
+  // for the session to commit; on any other end it is aborted here. In binary, with
+  // `pipe_bytes` > 0 and an upload that takes a pipe, the bytes go socket -> pipe -> file
+  // by splice(2) and never through the buffer (refserver/splice_pump.hpp).
   void receive(std::unique_ptr<store::Upload> upload, bool ascii, Params p,
-               boost::asio::thread_pool& pool,
+               boost::asio::thread_pool& pool, size_t pipe_bytes,
                std::function<void(std::unique_ptr<store::Upload>)> received);
   // LIST/NLST/MLSD: a listing already formatted.
   void send_text(std::string text, Params p);
@@ -116,6 +119,10 @@ class DataChannel : public std::enable_shared_from_this<DataChannel> {
   void on_received(error_code ec, size_t n);
   void do_write(bool last);
   void on_written(store::Status status, bool last);
+  // The splice path (ftp_data_splice.cpp).
+  void do_splice_receive();
+  void wait_readable();
+  void flush_pipe(bool last);
 
   boost::asio::any_io_executor strand_;
   std::optional<Tcp::acceptor> acceptor_;
@@ -140,6 +147,8 @@ class DataChannel : public std::enable_shared_from_this<DataChannel> {
   bool writing_ = false;                // a write of the buffer is running on pool_
   std::optional<TransferEnd> pending_;  // an end that waits for that write
   FromNetworkAscii from_ascii_;
+  std::shared_ptr<SplicePipe> pipe_;  // the splice path's; null on the buffered one
+  std::byte peeked_{};                // where wait_readable's one-byte peek lands
   std::function<void(std::unique_ptr<store::Upload>)> received_;
   // send_text / ascii send: bytes of the buffer (or text_) waiting to be written
   std::string text_;

@@ -211,11 +211,12 @@ void FtpSession::store_file(std::string_view arg, StoreMode mode) {
 void FtpSession::start_upload(store::ObjectPath path, std::unique_ptr<store::Upload> upload) {
   if (!begin_transfer(path.absolute())) return;  // the upload is aborted as it goes
   auto received = std::make_shared<std::unique_ptr<store::Upload>>();
-  data_->receive(
-      std::move(upload), ascii_, transfer_params([this, path, received](TransferEnd end) {
-        on_upload_end(path, std::move(end), received);
-      }),
-      ctx_.blocking, [received](std::unique_ptr<store::Upload> u) { *received = std::move(u); });
+  data_->receive(std::move(upload), ascii_,
+                 transfer_params([this, path, received](TransferEnd end) {
+                   on_upload_end(path, std::move(end), received);
+                 }),
+                 ctx_.blocking, ctx_.splice_pipe_bytes,
+                 [received](std::unique_ptr<store::Upload> u) { *received = std::move(u); });
 }
 
 void FtpSession::on_upload_end(const store::ObjectPath& path, TransferEnd end,

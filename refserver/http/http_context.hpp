@@ -31,6 +31,9 @@ struct HttpContext {
   // Store calls that may block run here, never on the network threads: the ones the
   // store marks MAY BLOCK LONG (commit: fsync, rename), and every write of a body.
   boost::asio::thread_pool& blocking;
+  // Bytes of the pipe an upload goes through by splice(2) (refserver/splice_pump.hpp);
+  // 0 with --no-splice: through the buffer.
+  size_t splice_pipe_bytes = 0;
   HttpLimits limits;
 };
 

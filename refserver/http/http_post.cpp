@@ -2,6 +2,7 @@
 // multipart parser into its own store upload as the body arrives; once the closing
 // boundary has been read, the uploads commit one after the other. A malformed body, a
 // client that goes away, or a store error aborts every upload of the request.
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "refserver/http/http_session.hpp"
@@ -88,7 +89,11 @@ void HttpSession::handle_post() {
 
   // The parser, its sink's store writes and their hashes run on the blocking pool
   // (read_body), one piece at a time; the session's strand touches them again only once
-  // the body is complete.
+  // the body is complete. Never by splice: the boundary search and the hash reported
+  // per file read every byte anyway, and bytes read are bytes best written from memory.
+  if (ctx_.splice_pipe_bytes > 0)
+    spdlog::debug("POST {}: body through the buffer: multipart is parsed byte by byte",
+                  std::string_view(request().target()));
   read_body(
       [job = multipart_](std::span<const std::byte> chunk) -> std::optional<BodyError> {
         if (auto st = job->parser->feed(chunk); !st) return job->error(st);

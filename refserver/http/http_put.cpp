@@ -1,6 +1,7 @@
-// PUT: the body streams through the connection's fixed buffer into a store upload as
-// it arrives (Content-Length or chunked, Expect: 100-continue honoured) and commits
-// atomically once it is complete; a client that goes away leaves the old version.
+// PUT: the body streams into a store upload as it arrives, by splice(2) through a pipe
+// (http_splice.cpp) or through the connection's fixed buffer (Content-Length or chunked, Expect:
+// 100-continue honoured) and commits atomically once it is complete; a client that goes away leaves
+// the old version.
 #include <boost/beast/core/string.hpp>
 
 #include "refserver/http/http_session.hpp"
@@ -46,18 +47,25 @@ void HttpSession::handle_put() {
   if (!upload) return send_error(status_for(upload.status().code()), upload.status().message());
   upload_ = std::move(upload).value();
 
+  auto commit = [this] {
+    auto staged = std::move(upload_);
+    auto result = std::make_shared<std::optional<store::Result<store::CommitInfo>>>();
+    run_blocking([staged, result] { result->emplace(staged->commit()); },
+                 [this, result] { on_put_committed(std::move(**result)); });
+  };
+  // A body that came whole with the header is in memory already: no pipe for it.
+  const auto length = parser_->content_length();
+  const bool in_memory = length && *length <= read_buffer_.size();
+  if (!parser_->is_done() && !in_memory) {
+    if (auto pipe = receive_pipe(*upload_)) return splice_body(std::move(pipe), commit);
+  }
   read_body(
       [upload = upload_](std::span<const std::byte> chunk) -> std::optional<BodyError> {
         if (auto st = upload->write(chunk); !st)
           return BodyError{status_for(st.code()), st.message()};
         return std::nullopt;
       },
-      [this] {
-        auto staged = std::move(upload_);
-        auto result = std::make_shared<std::optional<store::Result<store::CommitInfo>>>();
-        run_blocking([staged, result] { result->emplace(staged->commit()); },
-                     [this, result] { on_put_committed(std::move(**result)); });
-      });
+      commit);
 }
 
 void HttpSession::on_put_committed(store::Result<store::CommitInfo> result) {

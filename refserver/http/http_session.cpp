@@ -99,6 +99,7 @@ void HttpSession::do_read_header() {
                                              : std::numeric_limits<std::uint64_t>::max());
   response_.reset();
   close_after_response_ = false;
+  body_consumed_ = false;
   status_code_ = 0;
   body_bytes_ = 0;
   arm(ctx_.limits.header_timeout);
@@ -181,7 +182,8 @@ void HttpSession::send_error(status s, std::string_view why) {
 void HttpSession::send(Response res) {
   bool head = parser_ && parser_->is_header_done() && request().method() == beast_http::verb::head;
   // A request body we did not read would be taken for the next request.
-  if (!parser_ || !parser_->is_header_done() || !parser_->is_done() || !request().keep_alive())
+  if (!parser_ || !parser_->is_header_done() || !(parser_->is_done() || body_consumed_) ||
+      !request().keep_alive())
     close_after_response_ = true;
   res.keep_alive(!close_after_response_);
   res.prepare_payload();
@@ -232,6 +234,7 @@ void HttpSession::close() {
   // is being written any more.
   upload_.reset();
   multipart_.reset();
+  splice_.reset();
   on_chunk_ = nullptr;
   object_.reset();
 }
@@ -294,7 +297,7 @@ void HttpSession::read_body(ChunkHandler on_chunk, std::function<void()> on_end)
   body_filled_ = 0;
   if (parser_->is_done()) return end_body();
   if (boost::beast::iequals(request()[field::expect], "100-continue"))
-    return send_continue_then_read();
+    return send_continue_then([this] { do_read_body(); });
   do_read_body();
 }
 
@@ -303,11 +306,11 @@ void HttpSession::end_body() {
   on_body_end_();
 }
 
-void HttpSession::send_continue_then_read() {
+void HttpSession::send_continue_then(std::function<void()> next) {
   asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
-                    [self = shared_from_this()](error_code ec, size_t) {
+                    [self = shared_from_this(), next = std::move(next)](error_code ec, size_t) {
                       if (ec) return self->close();
-                      self->do_read_body();
+                      next();
                     });
 }
 

@@ -5,9 +5,10 @@
 //
 // Memory is fixed per connection: Beast's read buffer (header block) plus one body
 // buffer of HttpLimits::buffer_bytes, reused for every request. Bodies stream through
-// it into the store (uploads) and responses stream from the store's fd by sendfile(2)
-// (downloads; through the body buffer when the store gives no fd), so nothing grows with
-// the payload.
+// it into the store (uploads; a PUT goes by splice(2) through a pipe of that size
+// instead, and the buffer is never allocated) and responses stream from the store's fd by
+// sendfile(2) (downloads; through the body buffer when the store gives no fd), so nothing grows
+// with the payload.
 //
 // Timeouts: one watchdog per session checks a deadline that each phase sets (header
 // timeout while a request header arrives, idle timeout on every bit of body
@@ -27,9 +28,11 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "refserver/http/chunked_decoder.hpp"
 #include "refserver/http/http_context.hpp"
 #include "refserver/http/http_util.hpp"
 #include "refserver/listener.hpp"
+#include "refserver/splice_pump.hpp"
 
 namespace streamcheck::http {
 
@@ -94,7 +97,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_read_body(error_code ec);
   void write_body_piece(std::span<const std::byte> piece, bool last);
   void end_body();
-  void send_continue_then_read();
+  void send_continue_then(std::function<void()> next);
+
+  // --- a PUT body by splice(2), never in user space (http_splice.cpp)
+  // A pipe for this upload, or nullptr (--no-splice, a store that looks at the bytes, no
+  // pipe to be had: the debug log says which) for the buffered path.
+  std::shared_ptr<SplicePipe> receive_pipe(const store::Upload& upload);
+  // As read_body, for upload_, through `pipe`.
+  void splice_body(std::shared_ptr<SplicePipe> pipe, std::function<void()> on_end);
+  bool write_leftover();  // false: it went to the pool, and do_splice follows
+  void do_splice();
+  void wait_or_flush();
+  void flush_pipe(bool last);
+  void end_splice_body();
+  void fail_splice(BodyError error);
+  void client_went_away();
 
   // --- downloads (http_get.cpp)
   void handle_get(bool head);
@@ -135,6 +152,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   ChunkHandler on_chunk_;
   size_t body_filled_ = 0;  // bytes of body_buffer_ not yet handed to on_chunk_
   std::function<void()> on_body_end_;
+  struct SplicedBody {
+    std::shared_ptr<SplicePipe> pipe;
+    bool chunked = false;
+    uint64_t length_left = 0;  // Content-Length: body bytes not yet in the pipe
+    ChunkedDecoder decoder;    // chunked: where in the framing
+  };
+  std::optional<SplicedBody> splice_;
+  std::shared_ptr<SplicePipe> pipe_;  // made at the first spliced body, kept for the next
+  // The body was read past Beast's parser (splice): the next request follows it.
+  bool body_consumed_ = false;
+  std::byte peeked_{};  // where wait_or_flush's one-byte peek lands
 
   // Download state.
   std::optional<beast_http::response<beast_http::empty_body>> file_header_;

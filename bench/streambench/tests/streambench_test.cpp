@@ -83,7 +83,16 @@ TEST(Streambench, RunAgainstTheRefserverWritesPlausibleJson) {
                                 "deleted_open", "cpu_ms_per_gib"}) {
       EXPECT_TRUE(b.contains(counter)) << counter;
     }
-    EXPECT_GE(b.at("copies").get<double>(), 0.5);
+    // Uploads but POST go socket -> pipe -> file by splice, which wchar does not count
+    // (DESIGN.md: below 1.0 is fine); the rest cross read/write/sendfile once.
+    const bool spliced = name.find("/put") != std::string::npos ||
+                         name.find("/stor") != std::string::npos ||
+                         name.find("/appe") != std::string::npos;
+    if (spliced) {
+      EXPECT_LT(b.at("copies").get<double>(), 0.1);
+    } else {
+      EXPECT_GE(b.at("copies").get<double>(), 0.5);
+    }
     EXPECT_LE(b.at("copies").get<double>(), 1.5);
     // No growth, as the gate judges it: -1 (seen on ftp/retr in CI) is a descriptor of an
     // earlier exchange that the server closed during the measurement, not a leak.

@@ -97,7 +97,10 @@ TEST(HttpLoad, OutOfDescriptorsTheAcceptLoopWaitsInsteadOfSpinning) {
   for (size_t at = log.find("accept failed"); at != std::string::npos;
        at = log.find("accept failed", at + 1))
     ++failures;
-  EXPECT_EQ(failures, 1u) << "one line per run of failures, not one per failure:\n"
+  // A run ends at the first accept that works; on a busy machine the backlog can meet
+  // the limit again while the reset sessions are still closing: a second run, not a flood.
+  EXPECT_GE(failures, 1u);
+  EXPECT_LE(failures, 3u) << "one line per run of failures, not one per failure:\n"
                           << log.substr(log.size() > 2000 ? log.size() - 2000 : 0);
   server.reset();
   std::filesystem::remove_all(dir);
