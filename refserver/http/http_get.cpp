@@ -109,12 +109,21 @@ void HttpSession::send_object_header(std::unique_ptr<store::Object> object, bool
   file_remaining_ = head ? 0 : length;
   file_serializer_.emplace(h);
   arm(ctx_.limits.idle_timeout);
-  beast_http::async_write_header(socket_, *file_serializer_,
-                                 [self = shared_from_this()](error_code ec, size_t) {
-                                   if (ec) return self->close();
-                                   if (self->object_->fd() < 0) return self->do_send_buffered();
-                                   self->do_sendfile();
-                                 });
+  auto send_body = [self = shared_from_this()](error_code ec, size_t) {
+    if (ec) return self->close();
+    if (self->object_->fd() < 0) return self->do_send_buffered();
+    self->do_sendfile();
+  };
+  // The header goes out at once and the body right behind it, in this handler: an async
+  // write would post its completion and the first body byte would wait for the strand's
+  // next turn (on a busy thread, behind every other session's). A header of a few
+  // hundred bytes into a fresh connection's empty send buffer does not block; if it
+  // would, the rest goes the async way.
+  error_code ec;
+  beast_http::write_header(socket_, *file_serializer_, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again)
+    return beast_http::async_write_header(socket_, *file_serializer_, std::move(send_body));
+  send_body(ec, 0);
 }
 
 void HttpSession::do_sendfile() {
