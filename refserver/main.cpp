@@ -46,12 +46,13 @@ struct Options {
   // writers in the kernel. An idle thread costs little more than its stack's address
   // space. 32, as nginx's default thread pool for the same job.
   unsigned io_threads = 32;
-  // A connection's one buffer, and so the piece each upload write carries to the
-  // blocking pool. Each trip there costs a few thread switches (about 60 us of CPU on a
-  // 2-core VM): with 256 KiB pieces an upload takes about a quarter more CPU per GiB than
-  // writing on the network thread did, with 1 MiB a few percent (issue 14, streambench on
-  // tmpfs). Memory per connection comes first here (1000 uploads at once hold 1000
-  // buffers); --buffer 1MiB buys the CPU back. Downloads go by sendfile and do not touch it.
+  // A connection's one buffer, and so the piece each buffered upload write (--no-splice,
+  // TYPE A, multipart POST) carries to the blocking pool. Each trip there costs a few thread
+  // switches (about 60 us of CPU on a 2-core VM): with 256 KiB pieces an upload takes about a
+  // quarter more CPU per GiB than writing on the network thread did, with 1 MiB a few percent
+  // (issue 14, streambench on tmpfs). Memory per connection comes first here (1000 uploads at once
+  // hold 1000 buffers); --buffer 1MiB buys the CPU back. Downloads go by sendfile and do not touch
+  // it.
   uint64_t buffer = 256 * 1024;
   std::string fsync = "always";
   std::vector<std::string> users;
@@ -64,6 +65,13 @@ struct Options {
   // Uploads move socket -> pipe -> file by splice(2) unless this is set (then through the
   // connection's buffer, as before): the two paths side by side in one run.
   bool no_splice = false;
+  // The pipe a spliced upload goes through, emptied into the file on the blocking pool
+  // when full. Measured (issue 15, streambench 1 GiB on tmpfs, 3 interleaved rounds,
+  // medians): PUT 670 MB/s and 1466 ms CPU/GiB with 256 KiB pipes, 941 and 1072 with
+  // 1 MiB (STOR 648/1509 -> 1034/990); the buffered path 450/2090 at 256 KiB. The pages
+  // are the kernel's, not the process's, and only while a client outruns the disk.
+  // 1 MiB is fs.pipe-max-size's default, the most an unprivileged process may ask for.
+  uint64_t pipe = 1024 * 1024;
 };
 
 std::chrono::milliseconds seconds_to_ms(double s) {
@@ -192,8 +200,7 @@ int run(const Options& opt) {
 
   asio::io_context ioc(static_cast<int>(opt.threads));
   asio::thread_pool blocking(opt.io_threads);
-  // An upload's pipe is as big as the buffer it stands in for.
-  const size_t pipe_bytes = opt.no_splice ? 0 : opt.buffer;
+  const size_t pipe_bytes = opt.no_splice ? 0 : opt.pipe;
   http::HttpContext http_ctx{*object_store, users, blocking, pipe_bytes, {}};
   http_ctx.limits.buffer_bytes = opt.buffer;
   http_ctx.limits.max_upload = opt.max_upload;
@@ -304,6 +311,11 @@ int main(int argc, char** argv) {
   app.add_option("--idle-timeout", opt.idle_timeout,
                  "Seconds a transfer may make no progress before the connection is closed")
       ->check(CLI::PositiveNumber);
+  app.add_option("--pipe", opt.pipe,
+                 "Bytes of the pipe a spliced upload goes through (e.g. 1MiB; over "
+                 "/proc/sys/fs/pipe-max-size needs CAP_SYS_RESOURCE)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{64} << 10, uint64_t{64} << 20));
   app.add_flag("--no-splice", opt.no_splice,
                "Receive uploads through the connection's buffer (recv, then write) instead of "
                "splice(2) from the socket through a pipe into the file");
