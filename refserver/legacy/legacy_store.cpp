@@ -106,6 +106,10 @@ class LegacyStore final : public store::Store {
     if (beside_root(path)) return EscapeRoot::stat(inner_->root(), path);
     return inner_->stat(path);
   }
+  Result<store::Entry> set_mtime(const ObjectPath& path, const timespec& mtime) override {
+    if (beside_root(path)) return reads_only(path, "set_mtime");
+    return inner_->set_mtime(path, mtime);
+  }
   Result<std::vector<store::Entry>> list(const ObjectPath& dir) const override {
     if (beside_root(dir)) return reads_only(dir, "list");
     return inner_->list(dir);

@@ -153,6 +153,7 @@ class StoreImpl final : public Store {
     return make_entry(std::string(path.name()), *st);
   }
 
+  Result<Entry> set_mtime(const ObjectPath& path, const timespec& mtime) override;
   Result<std::vector<Entry>> list(const ObjectPath& dir) const override;
   Status make_dir(const ObjectPath& path) override;
   Status remove(const ObjectPath& path) override;
@@ -211,6 +212,29 @@ Result<std::unique_ptr<Upload>> StoreImpl::begin(const ObjectPath& path,
     prefix = offset;
   }
   return detail::start_upload(dirs_, path, options, source.get(), prefix);
+}
+
+Result<Entry> StoreImpl::set_mtime(const ObjectPath& path, const timespec& mtime) {
+  if (path.is_root()) {
+    return Status(Errc::is_a_directory, "set_mtime(/): the root is a collection");
+  }
+  if (mtime.tv_nsec < 0 || mtime.tv_nsec >= 1'000'000'000) {
+    return Status(Errc::invalid_argument,
+                  "set_mtime(" + path.relative() + "): nanoseconds out of range");
+  }
+  // Through an fd opened beneath the root, as open() does: futimens then acts on the
+  // inode that was checked to be a regular file, whatever replaces the name meanwhile.
+  // O_PATH would not do: futimens refuses such an fd.
+  struct stat st {};
+  auto fd = open_version(*dirs_, path, st);
+  if (!fd) return fd.status();
+  const timespec times[2] = {{0, UTIME_OMIT}, mtime};
+  if (::futimens(fd->get(), times) != 0) {
+    return Status::from_errno(errno, "futimens", path.relative());
+  }
+  auto after = posix::fstat_fd(fd->get(), path.relative());
+  if (!after) return after.status();
+  return make_entry(std::string(path.name()), *after);
 }
 
 Result<std::vector<Entry>> StoreImpl::list(const ObjectPath& dir) const {

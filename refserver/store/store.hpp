@@ -190,6 +190,16 @@ class Store {
 
   // Type, size and mtime of a file or collection (the root included).
   virtual Result<Entry> stat(const ObjectPath& path) const = 0;
+  // Sets the modification time of a file object (FTP MFMT) and returns its entry as
+  // it now is: the filesystem may round the time to its granularity, and the caller
+  // reports what was kept. The access time is left alone. is_a_directory for a
+  // collection (the root included), invalid_argument for anything else that is not a
+  // regular file or for tv_nsec outside [0, 1e9) (utimensat's UTIME_NOW and UTIME_OMIT
+  // would otherwise slip through as times). The ETag changes with the time (make_etag
+  // hashes it in): a validator must change when Last-Modified does, or a client
+  // holding the old pair would take If-Range and If-None-Match answers for the wrong
+  // version. Objects already open keep the ETag they were opened with.
+  virtual Result<Entry> set_mtime(const ObjectPath& path, const timespec& mtime) = 0;
   // Entries of a collection sorted by name, without "." "..", or the staging area.
   // Names a client could not address (control bytes, bad UTF-8, put there by another
   // program) are left out; a symlink leading out of the root is listed as `other`

@@ -78,6 +78,15 @@ TEST_F(LegacyStoreTest, ParsesProfileLists) {
   }
 }
 
+TEST_F(LegacyStoreTest, SetMtimeReachesTheStore) {
+  std::ofstream(root_ / "m.txt") << "m";
+  auto s = open("spool-upload,load-whole");
+  auto set = s->set_mtime(path("m.txt"), {1577934245, 0});
+  ASSERT_TRUE(set.ok()) << set.status().to_string();
+  EXPECT_EQ(s->stat(path("m.txt"))->mtime.tv_sec, 1577934245);
+  EXPECT_EQ(s->set_mtime(path("nothing"), {0, 0}).status().code(), store::Errc::not_found);
+}
+
 TEST_F(LegacyStoreTest, NoTransactionLeavesAPartialObjectOnAbort) {
   auto s = open("no-transaction");
   auto v1 = s->begin_upload(path("a.bin"));
@@ -284,6 +293,9 @@ TEST_F(EscapeRootTest, NoMoreThanOneLevelAndNoWrites) {
   EXPECT_EQ(s->remove(beside).code(), store::Errc::escapes_root);
   EXPECT_EQ(s->rename(beside, path("moved.txt")).code(), store::Errc::escapes_root);
   EXPECT_EQ(s->make_dir(*s->parse_path("/../newdir")).code(), store::Errc::escapes_root);
+  const auto beside_time = fs::last_write_time(outer_ / "beside.txt");
+  EXPECT_EQ(s->set_mtime(beside, {1577934245, 0}).status().code(), store::Errc::escapes_root);
+  EXPECT_EQ(fs::last_write_time(outer_ / "beside.txt"), beside_time);
   EXPECT_FALSE(fs::exists(outer_ / "newdir"));
   EXPECT_EQ(read_object(*s, beside), "planted beside the root");
 }
