@@ -16,6 +16,7 @@
 #include "bench/lib/ftp_client.hpp"
 #include "bench/lib/ftp_control.hpp"
 #include "bench/lib/payload.hpp"
+#include "refserver/testing/ftp_control.hpp"
 #include "refserver/testing/payload_hash.hpp"
 #include "refserver/testing/server_resources.hpp"
 #include "refserver/testing/shared_refserver.hpp"
@@ -41,13 +42,7 @@ class FtpLegacy : public testing::SharedRefserverSuite<FtpLegacy> {
   }
 
  protected:
-  std::unique_ptr<FtpControl> logged_in() {
-    auto c = std::make_unique<FtpControl>("127.0.0.1", server_->ftp().port);
-    EXPECT_EQ(c->read_reply().code, 220);
-    EXPECT_TRUE(c->login(Server::kUser, Server::kPassword));
-    EXPECT_EQ(c->command("TYPE I").code, 200);
-    return c;
-  }
+  std::unique_ptr<FtpControl> logged_in() { return testing::ftp_logged_in(*server_); }
   // `verb` `name` with a data connection ready; the content is sent when the server
   // takes it. The first reply, and the final one when there is a transfer.
   std::pair<bench::FtpReply, bench::FtpReply> store(FtpControl& c, const std::string& verb,

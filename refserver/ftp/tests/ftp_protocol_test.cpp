@@ -16,6 +16,7 @@
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/payload.hpp"
 #include "bench/lib/tests/eventually.hpp"
+#include "refserver/testing/ftp_control.hpp"
 #include "refserver/testing/shared_refserver.hpp"
 #include "refserver/testing/spawned_refserver.hpp"
 
@@ -41,17 +42,8 @@ class FtpProtocol : public testing::SharedRefserverSuite<FtpProtocol> {
   }
 
  protected:
-  std::unique_ptr<FtpControl> connect() {
-    auto c = std::make_unique<FtpControl>("127.0.0.1", server_->ftp().port);
-    EXPECT_EQ(c->read_reply().code, 220);
-    return c;
-  }
-  std::unique_ptr<FtpControl> logged_in() {
-    auto c = connect();
-    EXPECT_TRUE(c->login(Server::kUser, Server::kPassword));
-    EXPECT_EQ(c->command("TYPE I").code, 200);
-    return c;
-  }
+  std::unique_ptr<FtpControl> connect() { return testing::ftp_connect(*server_); }
+  std::unique_ptr<FtpControl> logged_in() { return testing::ftp_logged_in(*server_); }
 };
 
 TEST_F(FtpProtocol, Rfc959LoginSequence) {
