@@ -1,5 +1,5 @@
 // The FTP namespace commands: working directory, directories, delete, rename, and the
-// RFC 3659 facts (SIZE, MDTM, MLST), and what is said before a transfer (REST, ALLO).
+// RFC 3659 facts (SIZE, MDTM, MLST), MFMT, and what is said before a transfer (REST, ALLO).
 #include <charconv>
 
 #include "refserver/ftp/ftp_listing.hpp"
@@ -107,6 +107,29 @@ void FtpSession::on_mdtm(std::string_view arg) {
   if (entry.type != store::EntryType::file)
     return send(R::file_unavailable, path.absolute() + ": not a plain file.");
   send(R::file_status, format_time_val(entry.mtime));
+}
+
+void FtpSession::on_mfmt(std::string_view arg) {
+  // A time is a write, as for STOR: a read-only login is refused before anything else.
+  if (!may_write()) return;
+  // "time-val SP path": the path is the rest of the line, spaces and all.
+  const size_t space = arg.find(' ');
+  const std::string_view time_val = arg.substr(0, space);
+  const auto time = parse_time_val(time_val);
+  if (!time || space == std::string_view::npos || space + 1 == arg.size())
+    return send(R::syntax_error_args,
+                "Syntax: MFMT <SP> YYYYMMDDHHMMSS[.sss] <SP> file-name (a UTC time).");
+  const std::string_view name = arg.substr(space + 1);
+  auto path = resolve(name);
+  if (!path) return;
+  auto entry = ctx_.store.set_mtime(*path, *time);
+  if (!entry) return send(reply_for(entry.status()));
+  // The time the filesystem kept (it may round), with milliseconds when the client
+  // sent a fraction after the 14 digits, and the path as the client wrote it
+  // (draft-somers-ftp-mfxx §3).
+  const bool fraction = time_val.size() > 14;
+  send(R::file_status,
+       "Modify=" + format_time_val(entry->mtime, fraction) + "; " + std::string(name));
 }
 
 void FtpSession::on_mlst(std::string_view arg) {

@@ -1,7 +1,9 @@
 #include "refserver/ftp/ftp_listing.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <ctime>
 #include <vector>
 
 namespace streamcheck::ftp {
@@ -159,6 +161,64 @@ std::string format_time_val(const timespec& t, bool with_millis) {
     out += buf.data();
   }
   return out;
+}
+
+namespace {
+
+// The number in text[pos, pos + n), or -1 unless it is n ASCII digits.
+int digits_at(std::string_view text, size_t pos, size_t n) {
+  int value = 0;
+  for (char c : text.substr(pos, n)) {
+    if (c < '0' || c > '9') return -1;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+bool is_leap(int year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+int days_in_month(int year, int month) {
+  constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && is_leap(year) ? 29 : kDays[static_cast<size_t>(month - 1)];
+}
+
+}  // namespace
+
+std::optional<timespec> parse_time_val(std::string_view text) {
+  constexpr size_t kDigits = 14;
+  const std::string_view digits = text.substr(0, kDigits);
+  if (digits.size() < kDigits ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  const int year = digits_at(text, 0, 4), month = digits_at(text, 4, 2),
+            day = digits_at(text, 6, 2), hour = digits_at(text, 8, 2),
+            minute = digits_at(text, 10, 2), second = digits_at(text, 12, 2);
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+      minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  long nanos = 0;
+  if (text.size() > kDigits) {
+    const std::string_view fraction = text.substr(kDigits + 1);
+    if (text[kDigits] != '.' || fraction.empty()) return std::nullopt;
+    long scale = 100'000'000;
+    for (char c : fraction) {
+      if (c < '0' || c > '9') return std::nullopt;
+      nanos += (c - '0') * scale;
+      scale /= 10;
+    }
+  }
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return timespec{::timegm(&tm), nanos};
 }
 
 }  // namespace streamcheck::ftp

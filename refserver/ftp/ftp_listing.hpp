@@ -14,6 +14,7 @@
 #pragma once
 
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -78,5 +79,12 @@ Reply mlst_reply(const store::Entry& entry, std::string_view path, bool writable
 // `with_millis`. For MDTM's 213 reply and MLSD's modify fact. Times gmtime() cannot
 // break down print as "19700101000000".
 std::string format_time_val(const timespec& t, bool with_millis = false);
+
+// The inverse, for MFMT: exactly 14 digits of a real UTC calendar time (month 01-12, a
+// day the month has, 00-23, 00-59, seconds 00-59), then optionally "." and 1 or more
+// digits of fraction (nanoseconds past the ninth are dropped). nullopt for anything
+// else. Second 60 is refused: POSIX time has no leap second, and timegm would quietly
+// make it the next minute.
+std::optional<timespec> parse_time_val(std::string_view text);
 
 }  // namespace streamcheck::ftp

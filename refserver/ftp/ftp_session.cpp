@@ -66,6 +66,10 @@ struct CommandTable {
       Command{{"SIZE", true, A::required, "", "Syntax: SIZE <SP> file-name (TYPE I).", "SIZE"},
               &S::on_size},
       Command{{"MDTM", true, A::required, "", "Syntax: MDTM <SP> file-name.", "MDTM"}, &S::on_mdtm},
+      Command{
+          {"MFMT", true, A::required, "",
+           "Syntax: MFMT <SP> YYYYMMDDHHMMSS[.sss] <SP> file-name (sets its UTC mtime).", "MFMT"},
+          &S::on_mfmt},
       Command{{"REST", true, A::required, "", "Syntax: REST <SP> offset (for RETR or STOR).",
                "REST STREAM"},
               &S::on_rest},

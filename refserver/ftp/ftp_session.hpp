@@ -93,6 +93,7 @@ class FtpSession : public std::enable_shared_from_this<FtpSession> {
   void on_rnto(std::string_view arg);
   void on_size(std::string_view arg);
   void on_mdtm(std::string_view arg);
+  void on_mfmt(std::string_view arg);
   void on_mlst(std::string_view arg);
   void on_rest(std::string_view arg);
   void on_allo(std::string_view arg);

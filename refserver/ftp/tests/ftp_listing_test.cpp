@@ -163,5 +163,57 @@ TEST(Rfc3659Mdtm, OptionalMillisecondsTruncate) {
   EXPECT_EQ(format_time_val(utc(2026, 11, 25, 16, 37, 0, 123999999)), "20261125163700");
 }
 
+// MFMT's time: the inverse of format_time_val, strict about the grammar and calendar.
+std::optional<timespec> parsed(std::string_view text) {
+  return parse_time_val(text);
+}
+
+TEST(Rfc3659Mfmt, ParsesFourteenDigitsAsUtc) {
+  auto t = parsed("20200102030405");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->tv_sec, 1577934245);  // date -u -d @1577934245: Thu Jan 2 03:04:05 2020
+  EXPECT_EQ(t->tv_nsec, 0);
+  EXPECT_EQ(parsed("19700101000000")->tv_sec, 0);
+  EXPECT_EQ(parsed("19691231235959")->tv_sec, -1);
+  EXPECT_EQ(parsed("20240229235959")->tv_sec, utc(2024, 2, 29, 23, 59, 59).tv_sec);
+  EXPECT_EQ(format_time_val(*parsed("20261125163700")), "20261125163700");
+}
+
+TEST(Rfc3659Mfmt, FractionIsOptionalAndScaled) {
+  EXPECT_EQ(parsed("20200102030405.5")->tv_nsec, 500'000'000);
+  EXPECT_EQ(parsed("20200102030405.678")->tv_nsec, 678'000'000);
+  EXPECT_EQ(parsed("20200102030405.123456789")->tv_nsec, 123'456'789);
+  EXPECT_EQ(parsed("20200102030405.1234567891")->tv_nsec, 123'456'789);
+  EXPECT_EQ(format_time_val(*parsed("20200102030405.678"), true), "20200102030405.678");
+}
+
+TEST(Rfc3659Mfmt, RefusesWhatIsNotATimeVal) {
+  for (const char* bad : {"",
+                          "2020010203040",
+                          "202001020304056",
+                          "2020O102030405",
+                          "20201302030405",
+                          "20200002030405",
+                          "20200100030405",
+                          "20200132030405",
+                          "20230229000000",
+                          "21000229000000",
+                          "20200431000000",
+                          "20200102240000",
+                          "20200102036000",
+                          "20200102030460",
+                          "20200102030405.",
+                          "20200102030405,5",
+                          "20200102030405.5x",
+                          " 20200102030405",
+                          "+2020102030405",
+                          "20200102030405Z",
+                          "abcdefghijklmn"}) {
+    EXPECT_FALSE(parsed(bad)) << bad;
+  }
+  EXPECT_TRUE(parsed("20000229000000")) << "2000 is a leap year";
+  EXPECT_TRUE(parsed("20201231235959"));
+}
+
 }  // namespace
 }  // namespace streamcheck::ftp
