@@ -30,6 +30,9 @@ class SplicePipe {
   size_t capacity() const { return capacity_; }
   // Whether the kernel says the pipe is empty (FIONREAD): only an empty pipe is reused.
   bool empty() const;
+  // Whether what it holds is worth a trip to the blocking pool now that the client has
+  // paused: half a pipe is; less waits for more, as a partly filled buffer does.
+  bool worth_emptying() const { return held >= capacity_ / 2; }
 
   size_t held = 0;
 

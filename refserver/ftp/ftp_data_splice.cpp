@@ -26,9 +26,7 @@ void DataChannel::do_splice_receive() {
     case SpliceState::pipe_full:
       return flush_pipe(false);
     case SpliceState::would_block:
-      // Half a pipe is worth a trip to the pool; less waits for more, as a partly
-      // filled buffer does.
-      if (pipe_->held >= pipe_->capacity() / 2) return flush_pipe(false);
+      if (pipe_->worth_emptying()) return flush_pipe(false);
       return wait_readable();
     case SpliceState::eof:
       if (pipe_->held > 0) return flush_pipe(true);

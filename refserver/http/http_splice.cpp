@@ -34,13 +34,14 @@ std::shared_ptr<SplicePipe> HttpSession::receive_pipe(const store::Upload& uploa
     // The session's pipe serves its next upload too, unless one that failed left bytes in
     // it: a body that ended early closes the connection, so that is rare.
     if (!pipe_ || !pipe_->empty()) pipe_ = make_splice_pipe(ctx_.splice_pipe_bytes, why);
-    if (pipe_) pipe_->held = 0;
+    if (pipe_) {
+      pipe_->held = 0;
+      return pipe_;
+    }
   }
-  auto pipe = upload.takes_pipe() ? pipe_ : nullptr;
-  if (!pipe)
-    spdlog::debug("{} {}: body through the buffer: {}", std::string_view(request().method_string()),
-                  std::string_view(request().target()), why);
-  return pipe;
+  spdlog::debug("{} {}: body through the buffer: {}", std::string_view(request().method_string()),
+                std::string_view(request().target()), why);
+  return nullptr;
 }
 
 void HttpSession::splice_body(std::shared_ptr<SplicePipe> pipe, std::function<void()> on_end) {
@@ -149,9 +150,7 @@ void HttpSession::do_splice() {
 }
 
 void HttpSession::wait_or_flush() {
-  // Half a pipe is worth a trip to the pool; less waits for more, as a partly filled
-  // buffer does.
-  if (splice_->pipe->held >= splice_->pipe->capacity() / 2) return flush_pipe(false);
+  if (splice_->pipe->worth_emptying()) return flush_pipe(false);
   // A one-byte peek rather than async_wait: Asio tries a read at once and then on every
   // readiness, where a bare wait on an edge-triggered epoll could miss the last bytes of
   // a body if they came in before it was queued.
