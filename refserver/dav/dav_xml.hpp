@@ -66,7 +66,8 @@ struct LockInfo {
 // refresh: the caller checks for it before calling.
 store::Result<LockInfo> parse_lockinfo(std::string_view body);
 
-// & < > " ' as entity references: safe in text and in either kind of attribute quotes.
+// & < > " ' as references (' as &#39;, which HTML reads too): safe in text and within
+// either kind of attribute quotes.
 std::string xml_escape(std::string_view text);
 
 // Dead properties of one resource: name -> element_xml (as in PropertyUpdate::Op).
