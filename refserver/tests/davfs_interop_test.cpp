@@ -13,10 +13,13 @@
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <sstream>
 #include <string>
 
 #include "bench/lib/command_pipe.hpp"
@@ -34,6 +37,31 @@ bool mounted(const std::filesystem::path& point) {
   for (std::string device, where, rest; mounts >> device >> where && std::getline(mounts, rest);)
     if (where == point.string()) return true;
   return false;
+}
+
+// The mount.davfs daemon serving `point` that is our child: the harness's launcher makes
+// this process a child subreaper, so the daemon, orphaned by mount.davfs's fork, is
+// re-parented to us. 0 when there is none.
+pid_t davfs_daemon_of(const std::filesystem::path& point) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (args.find("mount.davfs") == std::string::npos ||
+        args.find(point.string()) == std::string::npos)
+      continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string stat_line;
+    std::getline(stat, stat_line);
+    std::istringstream after_comm(stat_line.substr(stat_line.rfind(')') + 1));
+    std::string state;
+    pid_t parent = 0;
+    after_comm >> state >> parent;
+    if (parent == ::getpid()) return static_cast<pid_t>(std::stoi(pid));
+  }
+  return 0;
 }
 
 // One davfs2 mount of `url` on DIR/mnt with the cache DIR/CACHE; unmounted when it goes.
@@ -65,10 +93,18 @@ class DavfsMount {
   const std::filesystem::path& point() const { return point_; }
   std::string log_tail() const { return testing::tail_of(log_, 20); }
 
-  // umount.davfs waits for the daemon to upload what it still holds; 0 when it did.
+  // umount.davfs waits for the daemon to upload what it still holds and exit; 0 when it
+  // did. The daemon is our child (davfs_daemon_of): umount.davfs waits until its pid is
+  // gone, so we reap it meanwhile, or it would wait on our zombie for good.
   int unmount() {
     if (!mounted(point_)) return 0;
-    int status = testing::run_logged("umount " + testing::shell_quote(point_.string()), log_, 120s);
+    const pid_t daemon = davfs_daemon_of(point_);
+    auto umount = std::async(std::launch::async, [&] {
+      return testing::run_logged("umount " + testing::shell_quote(point_.string()), log_, 120s);
+    });
+    while (umount.wait_for(50ms) != std::future_status::ready)
+      if (daemon > 0) ::waitpid(daemon, nullptr, WNOHANG);
+    const int status = umount.get();
     if (mounted(point_))  // never leave a mount behind, whatever it still holds
       testing::run_logged("umount -l " + testing::shell_quote(point_.string()), log_, 30s);
     return status;
