@@ -66,7 +66,9 @@ TEST_P(Litmus, SuitePassesWholeWithNothingSkipped) {
                                 << testing::tail_of(dir / "debug.log", 40);
   // litmus exits non-zero on any failure; a clean report with a bad status is a crash
   // after the summary, or the time limit.
-  EXPECT_EQ(status, 0) << where << "\nthe end of its output:\n" << testing::tail_of(out, 20);
+  if (problems.empty()) {
+    EXPECT_EQ(status, 0) << where << "\nthe end of its output:\n" << testing::tail_of(out, 20);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Interop, Litmus,
