@@ -74,8 +74,8 @@ Measured measured(std::string_view method, std::uint64_t size, const std::string
 }
 
 #define ASSERT_DONE(method, r)                                                        \
-  ASSERT_TRUE((r).reply && (r).reply->status == 201)                                  \
-      << method << " to a new resource: " << status_text((r).reply) << " (want 201)"; \
+  ASSERT_TRUE((r).reply && (r).reply->status / 100 == 2)                              \
+      << method << " to a new resource: " << status_text((r).reply) << " (want 2xx)"; \
   ASSERT_EQ((r).content_error, "") << "the " << method << "'s destination"
 
 TEST(P1FlatMemory, HttpCopy) {
@@ -116,11 +116,14 @@ TEST(P2NoCopies, HttpMove) {
             std::to_string(io.wchar) + ", write_bytes " + std::to_string(io.write_bytes) + ")");
 }
 
-// A COPY that writes its destination once shows one object's worth in wchar (read/write
-// or sendfile into it) or, when the kernel copies (copy_file_range, which rchar and wchar
-// do not count), in write_bytes, the pages it dirtied on a disk root. A spool through a
-// temp file and a second copy shows two. On tmpfs, or where the filesystem shares the
-// blocks (reflink), no counter sees the copy: nothing to judge, so a skip, not a pass.
+// A COPY that writes its destination once shows one object's worth in wchar: read and
+// write, sendfile and copy_file_range all count there (copy_file_range of 64 MiB on
+// tmpfs, Linux 6.18: wchar 67108864, write_bytes 0); write_bytes (pages dirtied on a disk
+// root) adds what wchar cannot see, a write through a mapping. A spool through a temp
+// file and a second copy shows two. Where no byte was copied, because the destination
+// shares the blocks (a reflink) or the inode (lighttpd 1.4.69 hard-links it to the
+// source: wchar 105 B, write_bytes 0 for 256 MiB on ext4), there is no write to judge:
+// a skip, not a pass.
 TEST(P2NoCopies, HttpCopy) {
   SKIP_UNLESS_DAV_OFFERS("COPY");
   const auto r = measured("COPY", kBig, "p2-copy");
@@ -134,8 +137,8 @@ TEST(P2NoCopies, HttpCopy) {
                        " for a " + bytes(kBig) + " object";
   if (copies < 0.5)
     GTEST_SKIP() << "the io counters saw no copy (" << figures
-                 << "): the kernel copied on a root they do not count (tmpfs, reflink); "
-                    "run with the root on disk";
+                 << "): the destination shares the source's blocks or inode (a reflink, a hard "
+                    "link), no write to judge";
   check(copies <= kMaxCopies,
         {"P2", "A COPY writes its destination once, with no temp-file spool or copy between."},
         "copies (max(Δwchar, Δwrite_bytes) / object) <= " + fixed(kMaxCopies),
@@ -170,10 +173,13 @@ TEST(P6AtomicCommit, HttpCopyOntoExistingShowsOldOrNewWhole) {
   const auto new_view = head();
   std::string seen;
   bool only_whole = true;
+  int listed = 0;  // a server that copies in place shows a view per HEAD: name a few
   for (const auto& [view, n] : views) {
-    seen += " [" + view + "] x" + std::to_string(n);
-    only_whole = only_whole && (view == old_view || view == new_view);
+    const bool whole = view == old_view || view == new_view;
+    only_whole = only_whole && whole;
+    if (!whole && ++listed <= 6) seen += " [" + view + "] x" + std::to_string(n);
   }
+  if (listed > 6) seen += " ... (" + std::to_string(listed) + " views neither old nor new)";
   check(only_whole,
         {"P6",
          "While a COPY replaces a resource, readers see the old version or the new one "
