@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "bench/lib/sha256.hpp"
+#include "conformance/dav.hpp"
 #include "conformance/ops.hpp"
 #include "conformance/raw.hpp"
 #include "conformance/root_watch.hpp"
@@ -306,6 +307,34 @@ TEST(P6AtomicCommit, FtpRetrDuringCommitSeesOldVersion) {
       read_during_commit([&](const bench::TransferOptions& o) { return c.retr(path, o); },
                          [&] { return writer.stor(path, v2); });
   judge_during_commit(r, v1, v2, "RETR", "STOR", read_ftp(path));
+}
+
+// A GET begun before a MOVE of its object (RFC 4918 §9.9) reads on to the end, byte
+// exact: the move renames what the reader has open, it does not cut it short.
+TEST(P6AtomicCommit, HttpGetDuringMoveReadsOnToTheEnd) {
+  SKIP_UNLESS_DAV_OFFERS("MOVE");
+  auto& s = suite();
+  const std::string dir = s.http_dir("p6-get-during-move");
+  const std::string from = dir + fresh_name("moving", ".bin"),
+                    to = dir + fresh_name("moved", ".bin");
+  const Payload v{s.next_seed(), kReaderSize, PayloadKind::random};
+  bench::HttpClient c(*s.target().http);
+  const auto put = c.put(from, v);
+  ASSERT_TRUE(put.completed() && put.status < 300) << "PUT of the object: " << describe(put);
+  const auto r = read_during_commit(
+      [&](const bench::TransferOptions& o) { return c.get(from, o); },
+      [&] {
+        const auto m = dav("MOVE", from, "Destination: " + dav_url(to) + "\r\n", "", 300s);
+        Transfer t;
+        t.status = m ? m->status : 0;
+        if (!m) t.curl_code = -1, t.curl_error = "no response to MOVE";
+        return t;
+      });
+  // The reader's verdict is judge_during_commit's: the old version is `v`, and after the
+  // move the destination must hold it whole.
+  judge_during_commit(r, v, v, "GET", "MOVE", read_http(to));
+  check_outcome(dav("GET", from), "GET", HttpOutcome::missing,
+                "After the MOVE its source is gone.");
 }
 
 template <class Client, class Prepare, class Read>

@@ -4,23 +4,10 @@
 #include <optional>
 #include <thread>
 
-#include "conformance/raw.hpp"
+#include "conformance/dav.hpp"
 
 namespace streamcheck::conformance {
 namespace {
-
-// RFC 4918 §10.1: a class 1 server says so in the DAV header of OPTIONS. One that only
-// allows MKCOL, say, is no WebDAV server and is not judged as one. The DAV header alone
-// decides, never the Allow list: OPTIONS / describes the root collection, whose Allow
-// may well leave out methods its members take (MKCOL, PUT).
-#define SKIP_UNLESS_DAV()                                                    \
-  do {                                                                       \
-    SKIP_UNLESS_HTTP();                                                      \
-    if (!suite().profile().dav_class(1))                                     \
-      GTEST_SKIP() << "OPTIONS / has no DAV header listing class 1 (DAV: \"" \
-                   << suite().profile().dav << "\"): not a WebDAV server";   \
-    SKIP_UNLESS_HTTP_WRITES();                                               \
-  } while (0)
 
 std::string request(const std::string& method, const std::string& path,
                     const std::string& body = "") {
