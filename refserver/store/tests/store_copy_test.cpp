@@ -20,11 +20,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::has_pattern;
+using testing::kMiB;
 using testing::path;
 using testing::TempStore;
 using testing::write_pattern;
-
-constexpr uint64_t kMiB = 1024 * 1024;
 
 class StoreCopyTest : public ::testing::Test {
  protected:

@@ -54,6 +54,8 @@ class TempStore {
   std::unique_ptr<Store> store_;
 };
 
+inline constexpr uint64_t kMiB = 1024 * 1024;
+
 // Where tests run on both filesystems: /tmp is ext4 on this machine, /dev/shm tmpfs.
 inline constexpr const char* kExt4Dir = "/tmp";
 inline constexpr const char* kTmpfsDir = "/dev/shm";

@@ -18,11 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::has_pattern;
+using testing::kMiB;
 using testing::path;
 using testing::TempStore;
 using testing::write_pattern;
-
-constexpr uint64_t kMiB = 1024 * 1024;
 
 // /t/{a.bin, b/{c.bin, d/{e.bin, f/}}}, sizes a few MiB, each with its own seed.
 struct TreeFile {
