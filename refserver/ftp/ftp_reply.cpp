@@ -152,6 +152,7 @@ Reply reply_for(const store::Status& status) {
     case Errc::escapes_root:
     case Errc::permission_denied:
     case Errc::invalid_argument:
+    case Errc::not_supported:  // a filesystem feature missing: 550 is what RFC 959 allows
       code = ReplyCode::file_unavailable;
       break;
     case Errc::invalid_path:

@@ -253,6 +253,10 @@ boost::beast::http::status status_for(store::Errc code) {
       return status::length_required;
     case store::Errc::bad_state:
       return status::internal_server_error;
+    case store::Errc::not_supported:
+      // This server cannot do it on this filesystem (dead properties without user
+      // extended attributes): the request was fine, the capability is missing.
+      return status::not_implemented;
     case store::Errc::io_error:
       return status::internal_server_error;
   }

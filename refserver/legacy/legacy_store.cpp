@@ -122,10 +122,25 @@ class LegacyStore final : public store::Store {
     if (beside_root(path)) return reads_only(path, "remove");
     return inner_->remove(path);
   }
-  Status rename(const ObjectPath& from, const ObjectPath& to) override {
+  Status rename(const ObjectPath& from, const ObjectPath& to, bool overwrite) override {
     if (beside_root(from) || beside_root(to))
       return reads_only(beside_root(from) ? from : to, "rename");
-    return inner_->rename(from, to);
+    return inner_->rename(from, to, overwrite);
+  }
+  // The copy is the kernel's, beneath the root: no profile's defect is in it.
+  Result<store::CommitInfo> copy_file(const ObjectPath& from, const ObjectPath& to, bool overwrite,
+                                      std::stop_token stop) override {
+    if (beside_root(from) || beside_root(to))
+      return reads_only(beside_root(from) ? from : to, "copy_file");
+    return inner_->copy_file(from, to, overwrite, std::move(stop));
+  }
+  Result<std::string> read_props(const ObjectPath& path) const override {
+    if (beside_root(path)) return reads_only(path, "read_props");
+    return inner_->read_props(path);
+  }
+  Status write_props(const ObjectPath& path, std::string_view blob) override {
+    if (beside_root(path)) return reads_only(path, "write_props");
+    return inner_->write_props(path, blob);
   }
 
  private:

@@ -38,6 +38,8 @@ std::string_view errc_name(Errc code) {
       return "length_required";
     case Errc::bad_state:
       return "bad_state";
+    case Errc::not_supported:
+      return "not_supported";
     case Errc::io_error:
       return "io_error";
   }
@@ -75,6 +77,8 @@ Errc errc_from_errno(int err, std::string_view call) {
       return Errc::no_space;
     case EINVAL:
       return Errc::invalid_argument;
+    case EOPNOTSUPP:  // ENOTSUP on Linux
+      return Errc::not_supported;
     case ELOOP:
       return Errc::invalid_path;  // a symlink loop (or a magic link)
     case EXDEV:

@@ -30,6 +30,7 @@ enum class Errc {
   invalid_argument,  // e.g. a resume offset past the end of the object
   length_required,   // an upload whose length was not announced (only --legacy asks for it)
   bad_state,         // e.g. write() after commit() or abort()
+  not_supported,     // the filesystem lacks a feature a call needs (user extended attributes)
   io_error,          // anything else the kernel reported
 };
 

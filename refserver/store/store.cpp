@@ -3,6 +3,7 @@
 #include "refserver/store/store.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_NOREPLACE
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,30 +47,9 @@ Result<UniqueFd> open_parent(const StoreDirs& dirs, const ObjectPath& path, int 
   return fd;
 }
 
-}  // namespace detail
-
-namespace {
-
-EntryType entry_type(mode_t mode) {
-  if (S_ISREG(mode)) return EntryType::file;
-  if (S_ISDIR(mode)) return EntryType::directory;
-  return EntryType::other;
-}
-
-Entry make_entry(std::string name, const struct stat& st) {
-  Entry entry;
-  entry.name = std::move(name);
-  entry.type = entry_type(st.st_mode);
-  entry.size = entry.type == EntryType::file ? static_cast<uint64_t>(st.st_size) : 0;
-  entry.mtime = st.st_mtim;
-  return entry;
-}
-
-// Opens the current version of a regular file beneath the root. O_NONBLOCK keeps a
-// FIFO planted in the tree from blocking the open; anything but a regular file is
-// refused before it is read.
-Result<UniqueFd> open_version(const detail::StoreDirs& dirs, const ObjectPath& path,
-                              struct stat& st) {
+// O_NONBLOCK keeps a FIFO planted in the tree from blocking the open; anything but a
+// regular file is refused before it is read.
+Result<UniqueFd> open_version(const StoreDirs& dirs, const ObjectPath& path, struct stat& st) {
   if (path.is_root()) {
     return Status(Errc::is_a_directory, "open(/): the root is a collection");
   }
@@ -90,6 +70,27 @@ Result<UniqueFd> open_version(const detail::StoreDirs& dirs, const ObjectPath& p
   }
   st = *stat;
   return fd;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::open_version;
+
+EntryType entry_type(mode_t mode) {
+  if (S_ISREG(mode)) return EntryType::file;
+  if (S_ISDIR(mode)) return EntryType::directory;
+  return EntryType::other;
+}
+
+Entry make_entry(std::string name, const struct stat& st) {
+  Entry entry;
+  entry.name = std::move(name);
+  entry.type = entry_type(st.st_mode);
+  entry.size = entry.type == EntryType::file ? static_cast<uint64_t>(st.st_size) : 0;
+  entry.mtime = st.st_mtim;
+  return entry;
 }
 
 class ObjectImpl final : public Object {
@@ -157,7 +158,18 @@ class StoreImpl final : public Store {
   Result<std::vector<Entry>> list(const ObjectPath& dir) const override;
   Status make_dir(const ObjectPath& path) override;
   Status remove(const ObjectPath& path) override;
-  Status rename(const ObjectPath& from, const ObjectPath& to) override;
+  Status rename(const ObjectPath& from, const ObjectPath& to, bool overwrite) override;
+
+  Result<CommitInfo> copy_file(const ObjectPath& from, const ObjectPath& to, bool overwrite,
+                               std::stop_token stop) override {
+    return detail::copy_file(dirs_, from, to, overwrite, stop);
+  }
+  Result<std::string> read_props(const ObjectPath& path) const override {
+    return detail::read_props(*dirs_, path);
+  }
+  Status write_props(const ObjectPath& path, std::string_view blob) override {
+    return detail::write_props(*dirs_, path, blob);
+  }
 
  private:
   enum class Mode { upload, append, resume };
@@ -211,7 +223,9 @@ Result<std::unique_ptr<Upload>> StoreImpl::begin(const ObjectPath& path,
     }
     prefix = offset;
   }
-  return detail::start_upload(dirs_, path, options, source.get(), prefix);
+  auto upload = detail::start_upload(dirs_, path, options, source.get(), prefix);
+  if (!upload) return upload.status();
+  return std::unique_ptr<Upload>(std::move(upload).value());
 }
 
 Result<Entry> StoreImpl::set_mtime(const ObjectPath& path, const timespec& mtime) {
@@ -306,7 +320,7 @@ Status StoreImpl::remove(const ObjectPath& path) {
   return st;
 }
 
-Status StoreImpl::rename(const ObjectPath& from, const ObjectPath& to) {
+Status StoreImpl::rename(const ObjectPath& from, const ObjectPath& to, bool overwrite) {
   const std::string shown = from.relative() + " -> " + to.relative();
   if (from.is_root() || to.is_root()) {
     return Status(Errc::invalid_argument, "renameat(" + shown + "): the root cannot move");
@@ -324,7 +338,9 @@ Status StoreImpl::rename(const ObjectPath& from, const ObjectPath& to) {
       S_ISDIR(st.st_mode) && from != to) {
     return Status(Errc::already_exists, "renameat(" + shown + "): the target is a collection");
   }
-  if (::renameat(from_parent->get(), from_leaf.c_str(), to_parent->get(), to_leaf.c_str()) == 0) {
+  const unsigned flags = overwrite || from == to ? 0 : RENAME_NOREPLACE;
+  if (::renameat2(from_parent->get(), from_leaf.c_str(), to_parent->get(), to_leaf.c_str(),
+                  flags) == 0) {
     return Status::ok();
   }
   const int err = errno;

@@ -31,8 +31,8 @@
 // Object belongs to one thread at a time. Uploads and Objects may outlive the Store.
 //
 // Blocking: every call is synchronous. Calls marked MAY BLOCK LONG (fsync, rename,
-// copies of a prefix, purge) belong on a worker thread, not a network thread; the rest
-// do bounded work (one or a few short system calls).
+// copies of a prefix or a file, purge) belong on a worker thread, not a network
+// thread; the rest do bounded work (one or a few short system calls).
 #pragma once
 
 #include <sys/types.h>
@@ -43,6 +43,7 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,9 @@ enum class FsyncPolicy {
   always,  // fsync the staging file before the rename and the directory after it
   never,   // leave durability to the kernel's writeback
 };
+
+// The extended attribute that holds an object's dead properties (Store::read_props).
+inline constexpr const char* kPropsXattr = "user.streamcheck.davprops";
 
 struct StoreOptions {
   std::filesystem::path root;  // must exist and be a directory
@@ -211,8 +215,45 @@ class Store {
   // is permission_denied.
   virtual Status remove(const ObjectPath& path) = 0;
   // Moves a file or collection; replaces a file at `to` atomically, never a
-  // collection (already_exists). MAY BLOCK LONG.
-  virtual Status rename(const ObjectPath& from, const ObjectPath& to) = 0;
+  // collection (already_exists). With `overwrite` false nothing at `to` is replaced:
+  // already_exists when the name is taken, decided by the kernel at the rename
+  // (RENAME_NOREPLACE), so no racing upload slips in between a check and the move
+  // (WebDAV MOVE with Overwrite: F). Dead properties move with the object. MAY BLOCK LONG.
+  virtual Status rename(const ObjectPath& from, const ObjectPath& to, bool overwrite = true) = 0;
+
+  // WebDAV COPY of one file object, committed as an upload is: a staging file is
+  // filled from `from`'s current version by copy_file_range(2) in bounded chunks (the
+  // kernel copies, or reflinks where the filesystem can; nothing passes through user
+  // space, so memory stays flat for any size), its dead properties are copied along,
+  // and one rename(2) makes it `to`. A reader of `to` sees the old version or the whole
+  // new one, never part. `stop` is checked between chunks: a stop request ends the copy
+  // with bad_state ("copy cancelled"), `to` untouched and no staging file left.
+  // Errors: not_found (no `from`), is_a_directory (`from` or `to` is a collection),
+  // invalid_argument (`from` is not a regular file, or from == to), parent_missing
+  // (`to`'s parent), already_exists (`to` exists and `overwrite` is false: decided at
+  // the commit by RENAME_NOREPLACE, race-free), no_space, io_error. CommitInfo.sha256 is
+  // "" (nothing is hashed); CommitInfo.created is true when `to` did not exist.
+  // MAY BLOCK LONG.
+  virtual Result<CommitInfo> copy_file(const ObjectPath& from, const ObjectPath& to, bool overwrite,
+                                       std::stop_token stop = {}) = 0;
+
+  // Dead properties (WebDAV PROPPATCH): one opaque blob per object, which the store
+  // keeps but never reads, in one extended attribute of the object's inode (kPropsXattr)
+  // so that replacing it is atomic. Files and collections alike, the root included.
+  // Being the inode's, they move with rename(), vanish with remove(), are copied by
+  // copy_file(). An upload that replaces an object (append and resume too) makes a new
+  // inode, which starts without any.
+  //
+  // The blob, "" when the object has none (and where the filesystem keeps no user
+  // extended attributes: nothing can have been stored). not_found when there is no
+  // object, invalid_argument for one that is neither file nor collection.
+  virtual Result<std::string> read_props(const ObjectPath& path) const = 0;
+  // Replaces the blob; an empty one removes the attribute. not_supported when the
+  // filesystem keeps no user extended attributes (a message saying so), no_space when
+  // the blob is more than it keeps in one (E2BIG, ENOSPC: ext4 takes about one block,
+  // 4 KiB; any filesystem at most 64 KiB). No fsync: the kernel writes it back with the
+  // inode.
+  virtual Status write_props(const ObjectPath& path, std::string_view blob) = 0;
 
  protected:
   Store() = default;

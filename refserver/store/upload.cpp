@@ -20,6 +20,10 @@ namespace {
 // hashed (or when the kernel cannot copy it): allocated once per upload, for the copy
 // only, never proportional to the object.
 constexpr size_t kCopyBufferBytes = 256 * 1024;
+// The most one copy_file_range(2) call is asked for: the kernel does not return from
+// a call before it is done, so this bounds how long a stop request waits (16 MiB is
+// tens of milliseconds on a disk) while the calls stay few.
+constexpr uint64_t kCopyChunkBytes = 16 * 1024 * 1024;
 
 const EVP_MD* sha256_md() {
   // Fetched once: an implicit fetch on every EVP_DigestInit_ex costs a lookup and a
@@ -44,7 +48,7 @@ std::string to_hex(const unsigned char* bytes, unsigned int n) {
   return out;
 }
 
-class UploadImpl final : public Upload {
+class UploadImpl final : public StagedUpload {
  public:
   UploadImpl(std::shared_ptr<const StoreDirs> dirs, ObjectPath path, std::string staging_name,
              posix::UniqueFd fd, EvpCtx hash)
@@ -90,7 +94,9 @@ class UploadImpl final : public Upload {
 
   uint64_t size() const override { return size_; }
 
-  Result<CommitInfo> commit() override;
+  Result<CommitInfo> commit() override { return commit_replacing(true); }
+  Result<CommitInfo> commit_replacing(bool replace) override;
+  int staging_fd() const override { return fd_.get(); }
 
   void abort() override {
     if (state_ != State::open) return;
@@ -100,8 +106,9 @@ class UploadImpl final : public Upload {
     fd_.reset();
   }
 
-  // Copies [0, length) of `source` to the start of the staging file.
-  Status copy_prefix(int source, uint64_t length);
+  // Copies [0, length) of `source` to the start of the staging file, checking `stop`
+  // between chunks.
+  Status copy_prefix(int source, uint64_t length, const std::stop_token& stop);
 
  private:
   enum class State { open, committed, aborted };
@@ -118,7 +125,10 @@ class UploadImpl final : public Upload {
     abort();
     return status;
   }
-  Status copy_buffered(int source, uint64_t done, uint64_t length);
+  Status copy_buffered(int source, uint64_t done, uint64_t length, const std::stop_token& stop);
+  // renameat2(RENAME_NOREPLACE) of the staging file to the path, or where the
+  // filesystem lacks that flag, link(2) then unlink: both refuse a taken name.
+  int rename_no_replace(int parent, const std::string& leaf);
 
   std::shared_ptr<const StoreDirs> dirs_;
   ObjectPath path_;
@@ -130,14 +140,16 @@ class UploadImpl final : public Upload {
   State state_ = State::open;
 };
 
-Status UploadImpl::copy_prefix(int source, uint64_t length) {
+Status UploadImpl::copy_prefix(int source, uint64_t length, const std::stop_token& stop) {
   if (length == 0) return Status::ok();
   uint64_t done = 0;
   if (!hash_) {
     // The kernel copies (or reflinks) page to page; nothing passes through us.
     loff_t in_offset = 0;
     while (done < length) {
-      const ssize_t n = ::copy_file_range(source, &in_offset, fd_.get(), nullptr, length - done, 0);
+      if (stop.stop_requested()) return fail(copy_cancelled(path_));
+      const size_t chunk = static_cast<size_t>(std::min(kCopyChunkBytes, length - done));
+      const ssize_t n = ::copy_file_range(source, &in_offset, fd_.get(), nullptr, chunk, 0);
       if (n > 0) {
         done += static_cast<uint64_t>(n);
         continue;
@@ -154,18 +166,20 @@ Status UploadImpl::copy_prefix(int source, uint64_t length) {
     }
   }
   if (done < length) {
-    if (Status st = copy_buffered(source, done, length); !st) return fail(st);
+    if (Status st = copy_buffered(source, done, length, stop); !st) return fail(st);
   }
   size_ = length;
   return Status::ok();
 }
 
-Status UploadImpl::copy_buffered(int source, uint64_t done, uint64_t length) {
+Status UploadImpl::copy_buffered(int source, uint64_t done, uint64_t length,
+                                 const std::stop_token& stop) {
   if (::lseek(fd_.get(), static_cast<off_t>(done), SEEK_SET) < 0) {
     return Status::from_errno(errno, "lseek", staged_name());
   }
   const auto buffer = std::make_unique_for_overwrite<std::byte[]>(kCopyBufferBytes);
   while (done < length) {
+    if (stop.stop_requested()) return copy_cancelled(path_);
     const size_t want = static_cast<size_t>(std::min<uint64_t>(kCopyBufferBytes, length - done));
     auto n = posix::pread_some(source, std::span(buffer.get(), want), done, path_.relative());
     if (!n) return n.status();
@@ -182,7 +196,21 @@ Status UploadImpl::copy_buffered(int source, uint64_t done, uint64_t length) {
   return Status::ok();
 }
 
-Result<CommitInfo> UploadImpl::commit() {
+int UploadImpl::rename_no_replace(int parent, const std::string& leaf) {
+  // EINVAL: the filesystem lacks RENAME_NOREPLACE; link(2) refuses a taken name too.
+  if (::renameat2(dirs_->staging.get(), staging_name_.c_str(), parent, leaf.c_str(),
+                  RENAME_NOREPLACE) == 0) {
+    return 0;
+  }
+  if (errno != EINVAL) return errno;
+  if (::linkat(dirs_->staging.get(), staging_name_.c_str(), parent, leaf.c_str(), 0) != 0) {
+    return errno;
+  }
+  ::unlinkat(dirs_->staging.get(), staging_name_.c_str(), 0);
+  return 0;
+}
+
+Result<CommitInfo> UploadImpl::commit_replacing(bool replace) {
   if (state_ != State::open) return bad_state("commit");
   const bool durable = dirs_->fsync == FsyncPolicy::always;
   if (durable && ::fsync(fd_.get()) != 0) {
@@ -207,27 +235,29 @@ Result<CommitInfo> UploadImpl::commit() {
   const std::string shown = staged_name() + " -> " + path_.relative();
 
   // RENAME_NOREPLACE first tells whether the name was free (201 vs 204); when it was
-  // taken, a plain rename replaces it atomically.
+  // taken, a plain rename replaces it atomically, unless the caller said not to.
   info.created = true;
-  int err = 0;
-  if (::renameat2(dirs_->staging.get(), staging_name_.c_str(), parent->get(), leaf.c_str(),
-                  RENAME_NOREPLACE) != 0) {
-    err = errno;
-    if (err == EEXIST || err == EINVAL) {  // EINVAL: the filesystem lacks NOREPLACE
-      struct stat st {};
-      info.created = err == EINVAL &&
-                     ::fstatat(parent->get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 &&
-                     errno == ENOENT;
-      err =
-          ::renameat(dirs_->staging.get(), staging_name_.c_str(), parent->get(), leaf.c_str()) == 0
+  int err = rename_no_replace(parent->get(), leaf);
+  if (replace && err != 0 && err != ENOENT) {
+    // Taken (EEXIST); or a filesystem that can neither rename nor link without
+    // replacing, where a look is the best there is.
+    struct stat st {};
+    info.created = err != EEXIST &&
+                   ::fstatat(parent->get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+                   errno == ENOENT;
+    err = ::renameat(dirs_->staging.get(), staging_name_.c_str(), parent->get(), leaf.c_str()) == 0
               ? 0
               : errno;
-    }
   }
   if (err != 0) {
     Status st = Status::from_errno(err, "renameat", shown);
     // ENOENT here: the collection was removed after we opened it.
     if (err == ENOENT) st = posix::with_code(st, Errc::parent_missing);
+    struct stat taken {};
+    if (err == EEXIST && ::fstatat(parent->get(), leaf.c_str(), &taken, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISDIR(taken.st_mode)) {
+      st = posix::with_code(st, Errc::is_a_directory);
+    }
     return fail(st);
   }
   state_ = State::committed;  // the staging name is gone; abort() has nothing to undo
@@ -247,9 +277,14 @@ Result<CommitInfo> UploadImpl::commit() {
 
 }  // namespace
 
-Result<std::unique_ptr<Upload>> start_upload(std::shared_ptr<const StoreDirs> dirs,
-                                             const ObjectPath& path, const UploadOptions& options,
-                                             int source, uint64_t prefix) {
+Status copy_cancelled(const ObjectPath& path) {
+  return Status(Errc::bad_state, "copy(" + path.relative() + "): copy cancelled");
+}
+
+Result<std::unique_ptr<StagedUpload>> start_upload(std::shared_ptr<const StoreDirs> dirs,
+                                                   const ObjectPath& path,
+                                                   const UploadOptions& options, int source,
+                                                   uint64_t prefix, const std::stop_token& stop) {
   EvpCtx hash;
   if (options.sha256) {
     hash.reset(EVP_MD_CTX_new());
@@ -275,8 +310,8 @@ Result<std::unique_ptr<Upload>> start_upload(std::shared_ptr<const StoreDirs> di
 
   auto upload = std::make_unique<UploadImpl>(std::move(dirs), path, std::move(name), std::move(fd),
                                              std::move(hash));
-  if (Status st = upload->copy_prefix(source, prefix); !st) return st;
-  return std::unique_ptr<Upload>(std::move(upload));
+  if (Status st = upload->copy_prefix(source, prefix, stop); !st) return st;
+  return std::unique_ptr<StagedUpload>(std::move(upload));
 }
 
 }  // namespace streamcheck::store::detail

@@ -119,6 +119,7 @@ TEST(Rfc959Reply, StoreErrorsMapToRepliesStorMayGive) {
   EXPECT_EQ(reply_for(Status(Errc::not_found, "m")).code, ReplyCode::file_unavailable);
   EXPECT_EQ(reply_for(Status(Errc::escapes_root, "m")).code, ReplyCode::file_unavailable);
   EXPECT_EQ(reply_for(Status(Errc::invalid_path, "m")).code, ReplyCode::name_not_allowed);
+  EXPECT_EQ(reply_for(Status(Errc::not_supported, "m")).code, ReplyCode::file_unavailable);
   // RFC 959 lists 501 for STOR, STOU and APPE, and neither 503 nor 504.
   const Reply length = reply_for(Status(Errc::length_required, "length required: no ALLO"));
   EXPECT_EQ(length.code, ReplyCode::syntax_error_args);

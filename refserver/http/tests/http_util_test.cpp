@@ -103,6 +103,7 @@ TEST(StatusFor, MapsEveryStoreError) {
   EXPECT_EQ(status_for(store::Errc::no_space), status::insufficient_storage);
   EXPECT_EQ(status_for(store::Errc::is_a_directory), status::method_not_allowed);
   EXPECT_EQ(status_for(store::Errc::length_required), status::length_required);
+  EXPECT_EQ(status_for(store::Errc::not_supported), status::not_implemented);
 }
 
 TEST(BasicAuth, ParsesAndRejects) {

@@ -87,6 +87,29 @@ TEST_F(LegacyStoreTest, SetMtimeReachesTheStore) {
   EXPECT_EQ(s->set_mtime(path("nothing"), {0, 0}).status().code(), store::Errc::not_found);
 }
 
+TEST_F(LegacyStoreTest, WebDavCallsReachTheStore) {
+  std::ofstream(root_ / "a.txt") << "dav";
+  auto s = open("spool-upload,load-whole,escape-root");
+  ASSERT_TRUE(s->write_props(path("/a.txt"), "<props/>"));
+  EXPECT_EQ(s->read_props(path("/a.txt")).value(), "<props/>");
+  auto copied = s->copy_file(path("/a.txt"), path("/b.txt"), false);
+  ASSERT_TRUE(copied.ok()) << copied.status().to_string();
+  EXPECT_TRUE(copied->created);
+  EXPECT_EQ(read(*s, "/b.txt"), "dav");
+  EXPECT_EQ(s->read_props(path("/b.txt")).value(), "<props/>");
+  EXPECT_EQ(s->rename(path("/a.txt"), path("/b.txt"), false).code(), store::Errc::already_exists);
+  EXPECT_TRUE(fs::exists(root_ / "a.txt"));
+
+  std::ofstream(root_.parent_path() / (root_.filename().string() + "-beside")) << "outside";
+  auto beside = *s->parse_path("/../" + root_.filename().string() + "-beside");
+  EXPECT_EQ(s->copy_file(beside, path("/c.txt"), true).status().code(), store::Errc::escapes_root);
+  EXPECT_EQ(s->copy_file(path("/a.txt"), beside, true).status().code(), store::Errc::escapes_root);
+  EXPECT_EQ(s->write_props(beside, "x").code(), store::Errc::escapes_root);
+  EXPECT_EQ(s->read_props(beside).status().code(), store::Errc::escapes_root);
+  EXPECT_EQ(read(*s, "/c.txt").substr(0, 10), "<not_found");
+  fs::remove(root_.parent_path() / (root_.filename().string() + "-beside"));
+}
+
 TEST_F(LegacyStoreTest, NoTransactionLeavesAPartialObjectOnAbort) {
   auto s = open("no-transaction");
   auto v1 = s->begin_upload(path("a.bin"));

@@ -218,6 +218,7 @@ TEST(StatusTest, FromErrnoCodes) {
            Case{EDQUOT, "write", Errc::no_space},
            Case{ENAMETOOLONG, "openat2", Errc::name_too_long},
            Case{EINVAL, "renameat", Errc::invalid_argument},
+           Case{EOPNOTSUPP, "fsetxattr", Errc::not_supported},
            Case{EIO, "fsync", Errc::io_error},
            Case{0, "write", Errc::io_error},
        }) {
