@@ -137,7 +137,7 @@ void prefault(Run& run) {
   std::uint64_t wanted =
       2 * largest * *std::max_element(opt.concurrency.begin(), opt.concurrency.end());
   for (const auto& id : opt.ops)
-    if (!find_op(id)->upload) {
+    if (const auto* op = find_op(id); !op->upload || op->server_side) {  // COPY's source too
       for (const auto size : opt.sizes) wanted += size;
       break;
     }

@@ -19,8 +19,10 @@ double us(std::uint64_t ns) {
 
 }  // namespace
 
-void Figures::Group::record(const bench::Transfer& t, std::uint64_t b, bool upload) {
-  ttfb_ns.record(to_ns(upload ? t.first_send_seconds : t.ttfb_seconds));
+void Figures::Group::record(const bench::Transfer& t, std::uint64_t b, FirstByte first) {
+  ttfb_ns.record(to_ns(first == FirstByte::received ? t.ttfb_seconds
+                       : first == FirstByte::sent   ? t.first_send_seconds
+                                                    : t.seconds));
   if (t.seconds > 0)
     transfer_bytes_per_second.record(
         static_cast<std::uint64_t>(static_cast<double>(b) / t.seconds));
@@ -40,16 +42,16 @@ void Figures::Group::set_counters(benchmark::State& state, const std::string& pr
 }
 
 void Figures::add_batch(const std::vector<bench::Transfer>& transfers,
-                        const std::vector<std::uint64_t>& bytes, bool upload,
+                        const std::vector<std::uint64_t>& bytes, FirstByte first,
                         const std::vector<bool>& slow) {
   if (!slow.empty() && !mix_) mix_.emplace();
   std::array<double, 2> last_end{};
   for (std::size_t i = 0; i < transfers.size(); ++i) {
     const auto& t = transfers[i];
-    all_.record(t, bytes[i], upload);
+    all_.record(t, bytes[i], first);
     if (slow.empty()) continue;
     const std::size_t group = slow[i] ? 1 : 0;
-    (*mix_)[group].record(t, bytes[i], upload);
+    (*mix_)[group].record(t, bytes[i], first);
     last_end[group] = std::max(last_end[group], t.seconds);
   }
   if (mix_)

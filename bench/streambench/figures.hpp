@@ -26,6 +26,10 @@
 
 namespace streamcheck::streambench {
 
+// What a transfer's first byte is: the first body byte received (downloads), the first
+// sent (uploads), or, where no body goes either way (COPY, MOVE), the answer: its end.
+enum class FirstByte { received, sent, answer };
+
 // What the probe saw of one batch, with what the runner read around it.
 struct ProbedBatch {
   bench::Measurement measurement;
@@ -46,11 +50,10 @@ struct ProbedBatch {
 
 class Figures {
  public:
-  // A batch's transfers and the payload bytes each moved. A download's first byte is the
-  // first it received; an upload's, the first it sent. In a mix, `slow` says which
-  // transfers are the slow ones (empty outside a mix).
+  // A batch's transfers and the payload bytes each moved, their first byte as `first`
+  // says. In a mix, `slow` says which transfers are the slow ones (empty outside a mix).
   void add_batch(const std::vector<bench::Transfer>& transfers,
-                 const std::vector<std::uint64_t>& bytes, bool upload,
+                 const std::vector<std::uint64_t>& bytes, FirstByte first,
                  const std::vector<bool>& slow = {});
   void add_probe(const ProbedBatch& batch);
 
@@ -67,7 +70,7 @@ class Figures {
     bench::LatencyHistogram transfer_bytes_per_second;
     std::uint64_t bytes = 0;
     double seconds = 0;  // summed over the batches: the start to the group's last end
-    void record(const bench::Transfer& t, std::uint64_t bytes, bool upload);
+    void record(const bench::Transfer& t, std::uint64_t bytes, FirstByte first);
     // A group of a mix: PREFIXttfb_p50_us, ... (`streambench --help` lists them).
     void set_counters(benchmark::State& state, const std::string& prefix) const;
   };

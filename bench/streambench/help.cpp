@@ -13,7 +13,8 @@ from a histogram of every transfer of the row (within 0.4%), merged, never avera
   bytes_per_second     aggregate: payload bytes of all the transfers / the time from each
                        batch's start to the end of its last transfer (Google Benchmark's)
   ttfb_us              the mean of: downloads, start to the first body byte received;
-                       uploads, start to the first body byte sent (us)
+                       uploads, start to the first body byte sent; http-copy and
+                       http-move, start to the answer, as no body goes either way (us)
   ttfb_p50_us, ttfb_p90_us, ttfb_p99_us, ttfb_max_us
                        its percentiles over every transfer of the row
   transfer_mbps_p50, transfer_mbps_min
@@ -32,7 +33,16 @@ from a histogram of every transfer of the row (within 0.4%), merged, never avera
                        batch's sessions were opened, / N: what a connection costs (P1
                        under load)
   copies               uploads: wchar growth / payload; downloads: rchar growth / payload,
-                       over the tree; 1.0 is a straight stream, a temp-file spool 2.0 (P2)
+                       over the tree; 1.0 is a straight stream, a temp-file spool 2.0 (P2).
+                       http-copy, http-move: wchar / the object's size, as an upload's:
+                       read()+write(), sendfile(2) and copy_file_range(2) count (the
+                       kernel adds what the last two copy to rchar and wchar, though the
+                       bytes stay in it), splice(2) through a pipe does not (0); so 1.0
+                       is one copy, 2.0 a copy through a temp file, and about 0 a MOVE
+                       that renames (a MOVE's MB/s is then size / the rename's time: it
+                       says whether the server renamed, not a speed of bytes), or a
+                       spliced COPY; cpu_ms_per_gib tells a copy in the kernel from one
+                       through the server's buffers
   fd_delta             descriptors of the tree after the transfer minus before, once the
                        client's sessions are closed and the server settled (P4)
   fd_peak              the most descriptors the tree held at once during the batch
@@ -123,8 +133,23 @@ removed after, so its pages are free for the timed one), one at a time at full s
 whatever --concurrency or the slow clients, on the set-up's session, before the probe
 starts: they are in no figure (bytes, time, TTFB, memory, descriptors, CPU). Default: 1
 for the ops that send a body (http-put, http-put-chunked, http-post, http-post-chunked,
-ftp-stor, ftp-appe), 0 for downloads, whose object is written at set-up; --warmup 0 turns
-it off. Each repetition runs its own; the counter warmup says how many ran.
+ftp-stor, ftp-appe) and for http-copy and http-move, 0 for downloads, whose object is
+written at set-up; --warmup 0 turns it off. Each repetition runs its own; the counter
+warmup says how many ran.
+
+WebDAV COPY and MOVE (http-copy, http-move): the bytes move within the server, none on
+the wire. Set-up (untimed): the source is PUT once (COPY reads the downloads' object;
+MOVE has its own, one per transfer of a batch). Timed: COPY or MOVE of it with
+Destination: the absolute URL of a name not there yet (the last transfer's was removed,
+untimed, so no unlink of an old one is measured) and Overwrite: T. Then, untimed, after
+every transfer: HEAD of the destination (its size), of the source (COPY: still whole;
+MOVE: 404), and a GET of the destination hashed as a stream against the payload
+generator, as after an upload; a COPY's destination is then removed, a MOVE's moved back
+to the source (removed when that fails: the next set-up PUTs a new one). A server that
+answers 405 or 501 to a COPY or MOVE of a 1-byte object, tried when the benchmarks are
+registered, has the op skipped, named on stderr, as an FTP op is on a target without FTP.
+The slow-client flags do not apply (nothing to slow down: skipped, named on stderr); the
+warm-up does (1 by default: for COPY the first write into a fresh root).
 
 Subcommands:
   streambench fds --pid PID [--json] [--save FILE] [--against FILE]

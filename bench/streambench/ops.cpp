@@ -44,6 +44,48 @@ Transfer fetch(Client& client, const std::string& path, const TransferOptions& o
   return ftp(client).retr(path, options);
 }
 
+// An object that stays on the server for the next run: named by all that makes its bytes,
+// so that one left by a run with another seed or payload kind cannot pass for this one.
+std::string kept_object(const std::string& prefix, std::uint64_t size, const Options& options) {
+  return std::string(kDir) + "/" + prefix + "-" + bench::format_size(size) + "-" +
+         std::string(bench::to_string(options.payload)) + "-seed" + std::to_string(options.seed) +
+         ".bin";
+}
+
+std::string dav_method(const OpInfo& op) {
+  return op.id == "http-move" ? "MOVE" : "COPY";
+}
+
+// COPY and MOVE name their destination by absolute URL (RFC 4918 §10.3). Overwrite: T,
+// so that a destination an interrupted run left behind is replaced, not refused (412).
+TransferOptions to_destination(const HttpClient& c, const std::string& path, TransferOptions o) {
+  o.headers.push_back("Destination: " + c.url_for("/" + path));
+  o.headers.push_back("Overwrite: T");
+  return o;
+}
+
+// After a COPY or MOVE, by HEAD: the destination has the object's size, and the source
+// is still whole (COPY) or gone (MOVE). The destination's bytes are verify()'s read-back.
+std::string check_places(const OpInfo& op, HttpClient& c, const Plan& plan) {
+  const auto method = dav_method(op);
+  const auto want = std::to_string(plan.expect.size);
+  const auto to = c.head("/" + plan.verify_path);
+  const std::string after = " after " + method + ": ";
+  if (!to.completed() || to.status != 200)
+    return "/" + plan.verify_path + after + describe(to, "HEAD");
+  if (to.header("Content-Length") != want)
+    return "/" + plan.verify_path + after + "HEAD says Content-Length \"" +
+           to.header("Content-Length") + "\", want " + want;
+  const auto from = c.head("/" + plan.path);
+  if (op.id == "http-move") {
+    if (from.completed() && (from.status == 404 || from.status == 410)) return "";
+    return "/" + plan.path + after + describe(from, "HEAD") + ", want 404: the source stayed";
+  }
+  if (from.completed() && from.status == 200 && from.header("Content-Length") == want) return "";
+  return "/" + plan.path + after + describe(from, "HEAD") + " with Content-Length \"" +
+         from.header("Content-Length") + "\", want 200 and " + want + ": the source changed";
+}
+
 // Puts the payload at `path` unless an object of its size is there already.
 void ensure_object(Client& client, const std::string& path, const Payload& p) {
   if (std::holds_alternative<std::unique_ptr<HttpClient>>(client)) {
@@ -62,6 +104,29 @@ void ensure_object(Client& client, const std::string& path, const Payload& p) {
 }
 
 }  // namespace
+
+std::string unsupported(const OpInfo& op, const bench::Target& target, const Options& options) {
+  if (!op.server_side || !target.has_http()) return "";
+  try {
+    HttpClient c(*target.http);
+    c.mkcol(std::string("/") + kDir + "/");
+    const std::string from = std::string(kDir) + "/dav-probe.bin";
+    const std::string to = std::string(kDir) + "/dav-probe-" + std::string(op.name) + ".bin";
+    // Its answer is not judged here: a server without PUT answers COPY all the same.
+    c.put("/" + from, Payload{options.seed, 1, options.payload});
+    const auto method = dav_method(op);
+    const auto t = c.custom(method, "/" + from, to_destination(c, to, {}));
+    c.remove("/" + from);
+    c.remove("/" + to);
+    if (!t.completed() || (t.status != 405 && t.status != 501)) return "";
+    std::string why =
+        "the server answered " + std::to_string(t.status) + " to " + method + " of a 1-byte object";
+    if (const auto allow = t.header("Allow"); !allow.empty()) why += " (Allow: " + allow + ")";
+    return why;
+  } catch (const std::exception&) {
+    return "";  // the benchmark meets the same trouble and says what it is
+  }
+}
 
 const OpInfo* find_op(std::string_view id) {
   for (const auto& op : kOps)
@@ -108,6 +173,12 @@ Measured measure(std::vector<Client>& clients, std::vector<bench::PreparedTransf
 
 std::string remove_upload(const OpInfo& op, Client& client, const Plan& plan) {
   if (!op.upload || plan.verify_path.empty()) return "";
+  if (op.id == "http-move") {
+    auto& c = http(client);
+    const auto back = c.custom("MOVE", "/" + plan.verify_path, to_destination(c, plan.path, {}));
+    if (back.completed() && back.status / 100 == 2) return "";
+    // Removed instead: the next set-up then puts a new source.
+  }
   if (std::holds_alternative<std::unique_ptr<HttpClient>>(client)) {
     const auto t = http(client).remove("/" + plan.verify_path);
     return t.completed() && t.status / 100 == 2 ? "" : describe(t, "DELETE");
@@ -133,14 +204,25 @@ Plan set_up(const OpInfo& op, Client& client, std::uint64_t size, const Options&
     ftp(client).mkd(kDir);
   }
   const std::string size_text = bench::format_size(size);
+  const std::string file =
+      std::string(op.name) + "-" + size_text + "-" + std::to_string(index) + ".bin";
   Plan plan;
+  if (op.server_side) {
+    // COPY reads the downloads' object; MOVE takes one of its own per transfer of a batch,
+    // moved back after each (remove_upload). The destination is not there: the last
+    // transfer's was removed, so the unlink of an old one is not measured.
+    const Payload object{options.seed, size, options.payload};
+    plan.path = kept_object(op.id == "http-copy" ? "obj" : "move-src" + std::to_string(index), size,
+                            options);
+    ensure_object(client, plan.path, object);
+    plan.verify_path = std::string(kDir) + "/" + file;
+    plan.expect = object;
+    plan.bytes = size;
+    return plan;
+  }
   if (!op.upload) {
     const Payload object{options.seed, size, options.payload};
-    // Named by all that makes its bytes: an object left by a run with another seed or
-    // payload kind must not pass for this one (it is kept, for the next run to reuse).
-    plan.path = std::string(kDir) + "/obj-" + size_text + "-" +
-                std::string(bench::to_string(options.payload)) + "-seed" +
-                std::to_string(options.seed) + ".bin";
+    plan.path = kept_object("obj", size, options);  // kept, for the next run to reuse
     ensure_object(client, plan.path, object);
     plan.expect = object;
     if (op.id == "http-range") {
@@ -152,8 +234,6 @@ Plan set_up(const OpInfo& op, Client& client, std::uint64_t size, const Options&
     plan.bytes = plan.expect.size - plan.expect_from;
     return plan;
   }
-  const std::string file =
-      std::string(op.name) + "-" + size_text + "-" + std::to_string(index) + ".bin";
   plan.path = std::string(kDir) + (op.id.starts_with("http-post") ? "/post/" : "/") + file;
   plan.verify_path = plan.path;
   plan.body = Payload{seed, size, options.payload};
@@ -172,6 +252,9 @@ Plan set_up(const OpInfo& op, Client& client, std::uint64_t size, const Options&
 bench::PreparedTransfer prepare(const OpInfo& op, Client& client, const Plan& plan,
                                 const TransferOptions& options) {
   const std::string path = "/" + plan.path;
+  if (op.server_side)
+    return http(client).prepare_custom(dav_method(op), path,
+                                       to_destination(http(client), plan.verify_path, options));
   if (op.id == "http-get") return http(client).prepare_get(path, options);
   if (op.id == "http-range")
     return http(client).prepare_get_range(path, plan.expect_from, plan.expect.size - 1, options);
@@ -204,6 +287,8 @@ std::string check_answer(const OpInfo& op, const Plan& plan, const Transfer& tra
 
 std::string verify(const OpInfo& op, Client& client, const Plan& plan, const Transfer& transfer) {
   if (auto why = check_answer(op, plan, transfer); !why.empty()) return why;
+  if (op.server_side)
+    if (auto why = check_places(op, http(client), plan); !why.empty()) return why;
   const std::uint64_t want_bytes = plan.expect.size - plan.expect_from;
   const auto want = expected_sha256(plan.expect, plan.expect_from);
   Transfer got = transfer;

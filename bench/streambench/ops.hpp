@@ -25,11 +25,16 @@ struct OpInfo {
   std::string_view id;  // as --ops spells it: "http-get"
   Proto proto;
   std::string_view name;  // in benchmark names: "get"
+  // It makes an object that is read back and removed after (uploads, and the server-side
+  // ops below, whose figures are an upload's: copies from wchar).
   bool upload;
   std::string_view help;
+  // The bytes move within the server (WebDAV COPY, MOVE): no body goes either way, so
+  // there is nothing to slow down, and its first byte is the answer.
+  bool server_side = false;
 };
 
-inline constexpr std::array<OpInfo, 10> kOps = {{
+inline constexpr std::array<OpInfo, 12> kOps = {{
     {"http-get", Proto::http, "get", false, "GET of the whole object"},
     {"http-range", Proto::http, "range", false, "GET of the middle half (Range, 206)"},
     {"http-put", Proto::http, "put", true, "PUT with Content-Length"},
@@ -40,6 +45,10 @@ inline constexpr std::array<OpInfo, 10> kOps = {{
     {"ftp-stor", Proto::ftp, "stor", true, "STOR (no size announced)"},
     {"ftp-appe", Proto::ftp, "appe", true, "APPE of SIZE bytes onto a 1 MiB file"},
     {"ftp-rest", Proto::ftp, "rest", false, "REST SIZE/2 then RETR of the second half"},
+    {"http-copy", Proto::http, "copy", true,
+     "WebDAV COPY of the object to a name not there yet (Overwrite: T)", true},
+    {"http-move", Proto::http, "move", true,
+     "WebDAV MOVE of the object to a name not there yet; moved back after, untimed", true},
 }};
 
 // The op with this id; nullptr when unknown.
@@ -52,14 +61,20 @@ Client make_client(const bench::Target& target, Proto proto);
 // A cheap request that opens (or keeps) the session: HEAD / or NOOP.
 void touch(Client& client);
 
+// Why the target cannot run `op` at all, or "" when it may: a server that answers 405
+// or 501 to a COPY or MOVE of a small object of its own (made and removed here). Any
+// other answer is the benchmark's to judge. Only the server-side ops ask the server.
+std::string unsupported(const OpInfo& op, const bench::Target& target, const Options& options);
+
 // What one transfer of an op is.
 struct Plan {
-  std::string path;               // the object it moves
+  std::string path;               // the object it moves (COPY, MOVE: the source)
   bench::Payload body;            // uploads: what goes up
   std::uint64_t bytes = 0;        // payload bytes it moves
   bench::Payload expect;          // what a GET/RETR of `verify_path` must give back...
   std::uint64_t expect_from = 0;  // ...from this offset of `expect` on
   std::string verify_path;        // uploads: the object to read back; empty for downloads
+                                  // (COPY, MOVE: the destination)
 };
 
 // Makes the objects the op needs and returns the plan of transfer number `index` of a
@@ -79,7 +94,9 @@ std::string check_answer(const OpInfo& op, const Plan& plan, const bench::Transf
 
 // Reads the plan's object back (the verify path for uploads) and checks it. Returns ""
 // when it is whole, else where and how it differs ("bytes differ from offset 1234",
-// "got 100 bytes, want 200", "GET answered 404").
+// "got 100 bytes, want 200", "GET answered 404"). After a COPY or MOVE it first asks
+// HEAD whether the destination has the object's size and whether the source is still
+// whole (COPY) or gone (MOVE); the read-back then hashes the destination as a stream.
 std::string verify(const OpInfo& op, Client& client, const Plan& plan,
                    const bench::Transfer& transfer);
 
@@ -97,7 +114,9 @@ Measured measure(std::vector<Client>& clients, std::vector<bench::PreparedTransf
                  bench::Probe* probe);
 
 // Removes what an upload made (untimed, after verify()): a run leaves no GiBs of its
-// uploads on the server. Returns "" when done (or nothing to do), else why not.
+// uploads on the server. A MOVE's object is moved back to its source instead (a rename,
+// where a new source would cost a PUT of its size), or removed when that fails. Returns
+// "" when done (or nothing to do), else why not.
 std::string remove_upload(const OpInfo& op, Client& client, const Plan& plan);
 
 // SHA-256 of payload `p` from `from` to its end.

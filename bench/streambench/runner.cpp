@@ -206,7 +206,9 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
       // one transfer's own footprint (whatever the server allocates for it: a staging file,
       // a spool, buffers), which is the exact pre-fault for it, so only the batch's other
       // transfers get one (none at --concurrency 1).
-      if (op.upload) prefault_again(run, 2 * size * (n - (warm_now ? 1 : 0)));
+      // A MOVE renames: it writes no page to pre-fault.
+      if (op.upload && op.id != "http-move")
+        prefault_again(run, 2 * size * (n - (warm_now ? 1 : 0)));
       bench::TransferOptions topt;
       topt.hash = false;  // the bytes are checked by verify(), in an untimed read
       const auto slow = slow_transfers(opt, op.upload, n);
@@ -236,7 +238,10 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
         remove_or_say(run, op, clients[i], plans[i]);
         bytes.push_back(plans[i].bytes);
       }
-      figures.add_batch(results, bytes, op.upload, opt.mix ? slow : std::vector<bool>{});
+      const auto first = op.server_side ? FirstByte::answer
+                         : op.upload    ? FirstByte::sent
+                                        : FirstByte::received;
+      figures.add_batch(results, bytes, first, opt.mix ? slow : std::vector<bool>{});
       if (!measured.probed) continue;
       const auto& m = *measured.probed;
       ProbedBatch probed{m, 0,           n, op.upload, rss_before_sessions, pss_before_sessions,
@@ -278,10 +283,19 @@ void register_benchmarks(Run& run) {
                    run.target->name.c_str());
       continue;
     }
+    if (op->server_side && has_slow_mode(opt, op->upload)) {
+      std::fprintf(stderr, "streambench: skipping %s: no body goes over the wire to slow down\n",
+                   op->id.data());
+      continue;
+    }
     if (opt.mix && !has_slow_mode(opt, op->upload)) {
       std::fprintf(stderr, "streambench: skipping %s: --mix has no slow mode for %s (%s)\n",
                    op->id.data(), op->upload ? "uploads" : "downloads",
                    op->upload ? "--slow-writer" : "--slow-reader or --stalled-reader");
+      continue;
+    }
+    if (const auto why = unsupported(*op, *run.target, opt); !why.empty()) {
+      std::fprintf(stderr, "streambench: skipping %s: %s\n", op->id.data(), why.c_str());
       continue;
     }
     ops.push_back(op);

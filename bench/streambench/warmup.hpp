@@ -21,8 +21,9 @@ inline constexpr unsigned kMaxWarmup = 100;
 unsigned parse_warmup(const std::string& text);
 
 // How many warm-ups a benchmark of `op` runs: --warmup when given, else 1 for an op that
-// sends a body (it allocates what it writes) and 0 for a download (it reads an object
-// that its set-up wrote, so the pages it touches exist already).
+// writes an object, an upload or a COPY or MOVE (it allocates what it writes), and 0 for
+// a download (it reads an object that its set-up wrote, so the pages it touches exist
+// already).
 unsigned warmups_for(const Options& options, const OpInfo& op);
 
 }  // namespace streamcheck::streambench

@@ -48,8 +48,10 @@ TEST(Warmup, ParsesZeroToTheMostAndNamesTheFlagOtherwise) {
 // Every op that sends a body gets one by default, no download does; a value given is
 // every op's.
 TEST(Warmup, DefaultsToOneForUploadsAndNoneForDownloads) {
+  // COPY and MOVE send no body, but write an object on the server as an upload does.
   const std::set<std::string> uploads = {"http-put",          "http-put-chunked", "http-post",
-                                         "http-post-chunked", "ftp-stor",         "ftp-appe"};
+                                         "http-post-chunked", "ftp-stor",         "ftp-appe",
+                                         "http-copy",         "http-move"};
   Options defaults;
   Options off;
   off.warmup = 0;
