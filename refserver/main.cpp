@@ -201,14 +201,17 @@ int run(const Options& opt) {
   asio::io_context ioc(static_cast<int>(opt.threads));
   asio::thread_pool blocking(opt.io_threads);
   const size_t pipe_bytes = opt.no_splice ? 0 : opt.pipe;
-  http::HttpContext http_ctx{*object_store, users, blocking, pipe_bytes, {}};
+  // In memory and dropped on restart: a WebDAV client takes its locks again (RFC 4918 §6.6
+  // lets a server lose them).
+  dav::LockTable locks;
+  http::HttpContext http_ctx{*object_store, users, locks, blocking, pipe_bytes, {}};
   http_ctx.limits.buffer_bytes = opt.buffer;
   http_ctx.limits.max_upload = opt.max_upload;
   http_ctx.limits.header_timeout = seconds_to_ms(opt.header_timeout);
   http_ctx.limits.idle_timeout = seconds_to_ms(opt.idle_timeout);
 
-  ftp::FtpContext ftp_ctx{
-      *object_store, users, blocking, pipe_bytes, {}, pasv, ftp::AnonymousAccess::off};
+  ftp::FtpContext ftp_ctx{*object_store, users, locks, blocking,
+                          pipe_bytes,    {},    pasv,  ftp::AnonymousAccess::off};
   ftp_ctx.limits.buffer_bytes = opt.buffer;
   ftp_ctx.limits.idle_timeout = seconds_to_ms(opt.idle_timeout);
   ftp_ctx.anonymous = opt.anonymous == "write"  ? ftp::AnonymousAccess::write

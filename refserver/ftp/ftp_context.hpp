@@ -9,6 +9,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "refserver/dav/lock_table.hpp"
 #include "refserver/store/store.hpp"
 #include "refserver/users.hpp"
 
@@ -35,6 +36,9 @@ struct FtpLimits {
 struct FtpContext {
   store::Store& store;
   const Users& users;
+  // WebDAV write locks: FTP has no lock tokens, so a locked object refuses STOR, APPE,
+  // DELE and RNFR/RNTO with 450 naming the lock.
+  const dav::LockTable& locks;
   // Store calls that may block run here, never on the network threads: the ones the
   // store marks MAY BLOCK LONG (commit, append's prefix copy), and every write of an
   // upload.

@@ -43,6 +43,7 @@ void FtpSession::on_rmd(std::string_view arg) {
   auto& [path, entry] = *found;
   if (entry.type != store::EntryType::directory || path.is_root())
     return send(R::file_unavailable, path.absolute() + ": not a directory that can go.");
+  if (!not_locked(path, true)) return;
   if (auto st = ctx_.store.remove(path); !st) return send(reply_for(st));
   send(R::file_action_ok, path.absolute() + " removed.");
 }
@@ -54,6 +55,7 @@ void FtpSession::on_dele(std::string_view arg) {
   auto& [path, entry] = *found;
   if (entry.type == store::EntryType::directory)
     return send(R::file_unavailable, path.absolute() + ": is a directory; use RMD.");
+  if (!not_locked(path, false)) return;
   if (auto st = ctx_.store.remove(path); !st) return send(reply_for(st));
   send(R::file_action_ok, path.absolute() + " deleted.");
 }
@@ -62,6 +64,7 @@ void FtpSession::on_rnfr(std::string_view arg) {
   if (!may_write()) return;
   auto found = resolve_existing(arg);
   if (!found) return;
+  if (!not_locked(found->first, true)) return;
   rename_from_ = found->first;
   send(R::pending_further_info, "Ready for RNTO.");
 }
@@ -71,7 +74,7 @@ void FtpSession::on_rnto(std::string_view arg) {
   rename_from_.reset();
   if (!from || !may_write()) return;
   auto to = resolve(arg);
-  if (!to) return;
+  if (!to || !not_locked(*from, true) || !not_locked(*to, true)) return;
   // The store's rename MAY BLOCK LONG (a busy disk): it runs off the network thread,
   // and the session takes no command until it is done.
   pause();

@@ -280,6 +280,14 @@ bool FtpSession::may_write() {
   return false;
 }
 
+bool FtpSession::not_locked(const store::ObjectPath& path, bool subtree) {
+  auto lock = ctx_.locks.any_lock(path.relative(), subtree);
+  if (!lock) return true;
+  send(R::file_action_not_taken, path.absolute() + ": locked by WebDAV lock " + lock->token +
+                                     " on /" + lock->root + "; try again once it is released.");
+  return false;
+}
+
 std::optional<store::ObjectPath> FtpSession::resolve(std::string_view arg) {
   std::string joined = !arg.empty() && arg.front() == '/'
                            ? std::string(arg)

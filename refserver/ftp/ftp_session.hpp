@@ -63,6 +63,9 @@ class FtpSession : public std::enable_shared_from_this<FtpSession> {
   void pause() { paused_ = true; }
   void resume();
   bool may_write();
+  // False, with 450 naming the lock, when a WebDAV lock covers `path` (or, with
+  // `subtree`, anything beneath it): FTP has no way to present a lock token.
+  bool not_locked(const store::ObjectPath& path, bool subtree);
   std::optional<store::ObjectPath> resolve(std::string_view arg);
   // resolve() and stat(); answers the error itself and returns nullopt when either fails.
   std::optional<std::pair<store::ObjectPath, store::Entry>> resolve_existing(std::string_view arg);

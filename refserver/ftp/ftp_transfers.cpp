@@ -180,7 +180,7 @@ void FtpSession::store_file(std::string_view arg, StoreMode mode) {
   } else {
     path = resolve(arg);
   }
-  if (!path) return;
+  if (!path || !not_locked(*path, false)) return;
   if (mode == StoreMode::replace && offset == 0) {
     auto upload = ctx_.store.begin_upload(*path, options);
     if (!upload) return send(reply_for(upload.status()));

@@ -10,6 +10,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "refserver/dav/lock_table.hpp"
 #include "refserver/store/store.hpp"
 #include "refserver/users.hpp"
 
@@ -28,6 +29,8 @@ struct HttpLimits {
 struct HttpContext {
   store::Store& store;
   const Users& users;
+  // WebDAV write locks, shared with the FTP front end (which honours them with 450).
+  dav::LockTable& locks;
   // Store calls that may block run here, never on the network threads: the ones the
   // store marks MAY BLOCK LONG (commit: fsync, rename), and every write of a body.
   boost::asio::thread_pool& blocking;

@@ -19,6 +19,11 @@ void HttpSession::handle_put() {
   if (path->is_root() || target.substr(0, target.find('?')).ends_with('/'))
     return send_error(status::method_not_allowed, "PUT on a collection");
 
+  // RFC 4918 §7: a locked resource (or a new member of a locked collection) takes a PUT
+  // only with the lock's token.
+  const bool exists = ctx_.store.stat(*path).ok();
+  if (!may_write(*path, false, !exists)) return;
+
   // The current version, for preconditions only: the commit says whether it replaced one.
   auto pre = preconditions();
   if (pre.if_match || pre.if_none_match || pre.if_unmodified_since) {

@@ -150,9 +150,21 @@ void HttpSession::dispatch() {
       return handle_mkcol();
     case beast_http::verb::options:
       return handle_options();
+    case beast_http::verb::propfind:
+      return handle_propfind();
+    case beast_http::verb::proppatch:
+      return handle_proppatch();
+    case beast_http::verb::copy:
+      return handle_copy_move(false);
+    case beast_http::verb::move:
+      return handle_copy_move(true);
+    case beast_http::verb::lock:
+      return handle_lock();
+    case beast_http::verb::unlock:
+      return handle_unlock();
     default: {
       auto res = make_response(status::method_not_allowed);
-      res.set(field::allow, "OPTIONS, GET, HEAD, PUT, POST, DELETE, MKCOL");
+      res.set(field::allow, dav_allow());
       res.body() = "method not supported here\n";
       return send(std::move(res));
     }
@@ -232,6 +244,7 @@ void HttpSession::close() {
   watchdog_.cancel();
   // An upload not committed is aborted (its staging file removed) once no piece of it
   // is being written any more.
+  dav_stop_.request_stop();
   upload_.reset();
   multipart_.reset();
   splice_.reset();

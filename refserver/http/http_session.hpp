@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -28,16 +29,21 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "refserver/dav/if_header.hpp"
 #include "refserver/http/chunked_decoder.hpp"
 #include "refserver/http/http_context.hpp"
 #include "refserver/http/http_util.hpp"
 #include "refserver/listener.hpp"
 #include "refserver/splice_pump.hpp"
+#include "refserver/store/tree.hpp"
 
 namespace streamcheck::http {
 
 namespace beast_http = boost::beast::http;
 using error_code = boost::system::error_code;
+
+// The methods OPTIONS and a 405 name in Allow.
+std::string_view dav_allow();
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
@@ -122,13 +128,44 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_send_buffered();  // an object with no fd: read_at into the body buffer, write
   void end_download();
 
-  // --- uploads and the WebDAV subset (http_put.cpp, http_post.cpp, http_dav.cpp)
+  // --- uploads and WebDAV's class 1 (http_put.cpp, http_post.cpp, http_dav.cpp)
   void handle_put();
   void on_put_committed(store::Result<store::CommitInfo> result);
   void handle_post();
   void handle_delete();
   void handle_mkcol();
   void handle_options();
+  // --- WebDAV class 2 (http_dav_access.cpp, http_propfind.cpp, http_copymove.cpp,
+  // http_locks.cpp)
+  void handle_propfind();
+  void send_propfind(std::shared_ptr<struct PropfindWalk> walk);
+  void handle_proppatch();
+  void handle_copy_move(bool move);
+  void handle_lock();
+  void handle_unlock();
+  // Reads a small request body (an XML document, at most kMaxXmlBody bytes: 413 beyond)
+  // whole, then calls on_body on the strand.
+  void read_xml_body(std::function<void(std::string)> on_body);
+  // RFC 4918 §10.4: evaluates the If header, if any, against what `path` is now (and the
+  // resources its tagged lists name). Returns the lock tokens it submitted, or nullopt
+  // once 400 (malformed) or 412 (no list held) has been sent.
+  std::optional<std::vector<std::string>> if_header_tokens(const store::ObjectPath& path);
+  // Whether a write of `path` (with everything beneath it when `subtree`) may go on past
+  // the locks that cover it, given the submitted tokens; `membership`: it adds or
+  // removes the name, a change of its parent collection too. Sends 423 otherwise.
+  bool check_locks(const store::ObjectPath& path, bool subtree, bool membership,
+                   const std::vector<std::string>& tokens);
+  // Both of the above for one target: false once an error was sent.
+  bool may_write(const store::ObjectPath& path, bool subtree, bool membership);
+  // A URI of a Destination header or a tagged If list as a store path: an absolute path,
+  // or an absolute URI naming this server (the request's Host). other_server is set when
+  // it names another authority.
+  std::optional<store::ObjectPath> local_path(std::string_view uri, bool& other_server) const;
+  dav::ResourceState resource_state(const store::ObjectPath& path) const;
+  void send_xml(beast_http::status status, std::string body);
+  // A 207 naming each member of a collection's COPY, MOVE or DELETE that failed.
+  void send_member_failures(const std::vector<store::MemberFailure>& failures);
+
   // Runs `work` on the blocking pool and `done` back on this session's strand.
   void run_blocking(std::function<void()> work, std::function<void()> done);
   // Parses the request path; answers 400/414 and returns nullopt when it is bad.
@@ -177,6 +214,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::shared_ptr<store::Upload> upload_;
   struct MultipartUpload;
   std::shared_ptr<MultipartUpload> multipart_;
+
+  // Asked to stop when the session closes: a COPY in progress gives up between pieces.
+  std::stop_source dav_stop_;
 
   // Access log of the request being served.
   Clock::time_point started_;

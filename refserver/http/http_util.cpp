@@ -1,5 +1,7 @@
 #include "refserver/http/http_util.hpp"
 
+#include "refserver/dav/dav_xml.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -284,30 +286,7 @@ std::optional<BasicCredentials> parse_basic_auth(std::string_view header) {
 }
 
 std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
+  return dav::xml_escape(s);  // the same five characters, the same entities
 }
 
 }  // namespace streamcheck::http
