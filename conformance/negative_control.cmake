@@ -13,13 +13,16 @@
 #                    48 MiB the object grew: the body was held whole); under load (slow,
 #                    stalled or concurrent transfers), the growth "per connection: N% of
 #                    the object": N >= 50 (each connection held most of its object)
-#   P2NoCopies       "copies = C": C >= 1.9 (a whole second copy)
+#   P2NoCopies       "copies = C": C >= 1.9 (a whole second copy); a MOVE that "grew N B"
+#                    of reads and writes: N >= 134217728 (half the 256 MiB object: copied)
 #   P3FirstByte      "had read N B" at the first byte: N >= 134217728 (half the 256 MiB
 #                    object read before sending)
 #   P4FdLeaks        "N on deleted files": N >= 1 (a descriptor kept on a deleted file)
 #   P5Coherency      the SHA-256 read back differs from the one sent ("expected:" line)
 #                    and the byte count is the same: the bytes changed, not their number
-#   P6AtomicCommit   the SHA-256 read back differs from the previous version's; or, after
+#   P6AtomicCommit   the SHA-256 read back differs from the previous version's; a COPY seen
+#                    as "N views neither old nor new" or leaving a destination "N bytes
+#                    short of the source": N >= 1; or, after
 #                    concurrent uploads some of which were aborted, "N new files under the
 #                    root" besides the finished ones: N >= 1
 #   P7UnknownLength  "answered S" with S in 400..599: the upload was refused
@@ -40,6 +43,9 @@ set(bounds
   "P3FirstByte|had read ([0-9]+) B|134217728|"
   "P4FdLeaks|([0-9]+) on deleted files|1|"
   "P6AtomicCommit|([0-9]+) new files under the root|1|"
+  "P6AtomicCommit|([0-9]+) views neither old nor new|1|"
+  "P6AtomicCommit|([0-9]+) bytes short of the source|1|"
+  "P2NoCopies|grew ([0-9]+) B \\(rchar|134217728|"
   "P7UnknownLength|answered ([0-9]+)|400|599"
   "Security|read back the ([0-9]+) bytes planted beside the root|1|")
 

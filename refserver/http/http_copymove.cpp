@@ -2,6 +2,7 @@
 // upload (the store copies in the kernel, so memory stays flat and an interrupted copy
 // leaves nothing); a MOVE is one rename(2), so a reader of the source keeps its version.
 // Collections go member by member, and members that fail are reported in a 207.
+#include <spdlog/spdlog.h>
 #include <boost/beast/core/string.hpp>
 
 #include "refserver/http/dav_props.hpp"
@@ -10,6 +11,7 @@
 
 namespace streamcheck::http {
 
+namespace asio = boost::asio;
 using beast_http::field;
 using beast_http::status;
 
@@ -25,6 +27,15 @@ struct CopyMoveOutcome {
 };
 
 }  // namespace
+
+void HttpSession::stop_on_hangup() {
+  socket_.async_receive(asio::buffer(&peeked_, 1), asio::socket_base::message_peek,
+                        [self = shared_from_this()](error_code ec, size_t n) {
+                          if (ec == asio::error::operation_aborted || (!ec && n > 0)) return;
+                          spdlog::info("client went away during a COPY or MOVE: stopping it");
+                          self->dav_stop_.request_stop();
+                        });
+}
 
 void HttpSession::handle_copy_move(bool move) {
   if (!authorized()) return;
@@ -77,6 +88,7 @@ void HttpSession::handle_copy_move(bool move) {
   const bool clear_first = existed && (collection || existing->type != store::EntryType::file);
 
   auto outcome = std::make_shared<CopyMoveOutcome>();
+  stop_on_hangup();
   run_blocking(
       [this, outcome, from = *from, to = *to, move, collection, infinity, clear_first,
        stop = dav_stop_.get_token()] {
@@ -95,6 +107,8 @@ void HttpSession::handle_copy_move(bool move) {
         }
       },
       [this, outcome, from = *from, move, existed] {
+        error_code ignored;
+        socket_.cancel(ignored);  // the hang-up watch
         if (move && outcome->status) ctx_.locks.forget(from.relative());
         if (!outcome->failures.empty()) return send_member_failures(outcome->failures);
         if (!outcome->status)

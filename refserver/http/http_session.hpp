@@ -141,6 +141,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void send_propfind(std::shared_ptr<struct PropfindWalk> walk);
   void handle_proppatch();
   void handle_copy_move(bool move);
+  // Asks dav_stop_ to stop once the client hangs up (a COPY runs with nothing reading the
+  // socket): an abandoned copy of a large object is dropped, not finished for nobody.
+  void stop_on_hangup();
   void handle_lock();
   void handle_unlock();
   // Reads a small request body (an XML document, at most kMaxXmlBody bytes: 413 beyond)

@@ -122,17 +122,36 @@ class LegacyStore final : public store::Store {
     if (beside_root(path)) return reads_only(path, "remove");
     return inner_->remove(path);
   }
+  // spool-upload and leak-tempfile move a file the way the seed's cut-and-paste did: a
+  // copy through the upload path, then a delete of the source (for P2's MOVE).
   Status rename(const ObjectPath& from, const ObjectPath& to, bool overwrite) override {
     if (beside_root(from) || beside_root(to))
       return reads_only(beside_root(from) ? from : to, "rename");
+    if (profile_.spool_upload || profile_.leak_tempfile) {
+      auto entry = inner_->stat(from);
+      if (entry && entry->type == store::EntryType::file) {
+        if (!overwrite && inner_->stat(to))
+          return Status(Errc::already_exists, to.absolute() + " exists");
+        if (auto copied = copy_through_upload(from, to, {}); !copied) return copied.status();
+        return inner_->remove(from);
+      }
+    }
     return inner_->rename(from, to, overwrite);
   }
-  // The copy is the kernel's, beneath the root: no profile's defect is in it.
+  // The store's copy is the kernel's; a profile that wraps uploads or downloads copies as
+  // the era's servers did instead: the source read through a download, written through an
+  // upload, so that each profile's defect shows in a COPY too (buffer-upload holds it in
+  // memory, spool-upload copies it twice, no-transaction writes the destination in place).
   Result<store::CommitInfo> copy_file(const ObjectPath& from, const ObjectPath& to, bool overwrite,
                                       std::stop_token stop) override {
     if (beside_root(from) || beside_root(to))
       return reads_only(beside_root(from) ? from : to, "copy_file");
-    return inner_->copy_file(from, to, overwrite, std::move(stop));
+    if (!(profile_.buffer_upload || profile_.spool_upload || profile_.leak_tempfile ||
+          profile_.no_transaction || profile_.load_whole || profile_.spool_download))
+      return inner_->copy_file(from, to, overwrite, std::move(stop));
+    if (!overwrite && inner_->stat(to))
+      return Status(Errc::already_exists, to.absolute() + " exists");
+    return copy_through_upload(from, to, std::move(stop));
   }
   Result<std::string> read_props(const ObjectPath& path) const override {
     if (beside_root(path)) return reads_only(path, "read_props");
@@ -145,6 +164,24 @@ class LegacyStore final : public store::Store {
 
  private:
   enum class Kind { upload, append, resume };
+
+  Result<store::CommitInfo> copy_through_upload(const ObjectPath& from, const ObjectPath& to,
+                                                std::stop_token stop) {
+    auto source = open(from);
+    if (!source) return source.status();
+    auto upload = begin_upload(to, {.sha256 = false, .length_announced = true});
+    if (!upload) return upload.status();
+    std::vector<std::byte> buffer(kCopyBuffer);
+    for (uint64_t offset = 0;;) {
+      if (stop.stop_requested()) return Status(Errc::bad_state, "copy cancelled");
+      auto n = source.value()->read_at(offset, buffer);
+      if (!n) return n.status();
+      if (*n == 0) break;
+      if (auto st = upload.value()->write(std::span(buffer).first(*n)); !st) return st;
+      offset += *n;
+    }
+    return upload.value()->commit();
+  }
 
   Result<std::unique_ptr<Upload>> begin(const ObjectPath& path, const UploadOptions& options,
                                         Kind kind, uint64_t offset) {

@@ -40,6 +40,12 @@
 //                   percent-encoded) and ../NAME over FTP name ROOT/../NAME, a file
 //                   beside the root, and GET, HEAD, RETR and SIZE read it; writes there
 //                   are refused. The path traversal of the era's servers
+//
+// WebDAV COPY under a profile that wraps uploads or downloads reads the source through a
+// download and writes it through an upload (so buffer-upload holds a COPY in memory,
+// spool-upload copies it twice, no-transaction writes the destination in place); a MOVE
+// of a file under spool-upload or leak-tempfile is such a copy, then a delete of the
+// source (the seed's cut and paste).
 #pragma once
 
 #include <memory>
