@@ -1,11 +1,15 @@
 // One WebDAV request with a small XML body (LOCK, UNLOCK, COPY, ...) sent byte for byte on a
 // fresh connection to a spawned refserver as the test user, and its whole response. The
 // bench HTTP client sends no request bodies with custom methods; these requests need one.
-// Replies that may be big (a PROPFIND of many members) are read streaming instead.
+// Replies that may be big (a PROPFIND of many members) are read streaming instead. And
+// the bytes of a file as stored, to check what a COPY or an upload left on disk.
 #pragma once
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +37,14 @@ inline std::optional<bench::RawHttpResponse> dav_exchange(
   bench::RawConnection conn("127.0.0.1", server.http().port);
   if (!conn.send(request)) return std::nullopt;
   return conn.read_http_response(std::chrono::seconds(30));
+}
+
+// The whole content of a small file ("" when it cannot be read).
+inline std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
 }
 
 }  // namespace streamcheck::testing

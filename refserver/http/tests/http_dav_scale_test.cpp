@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -21,6 +20,7 @@
 namespace streamcheck {
 namespace {
 
+using testing::file_bytes;
 using testing::SpawnedRefserver;
 
 // Counts the occurrences of `needle` (one that cannot overlap itself, like "<D:response>")
@@ -186,13 +186,6 @@ TEST(HttpDavScale, PropfindOfA100000MemberCollectionIsStreamed) {
   EXPECT_LT(growth_kib * 1024, reply.body_bytes / 4)
       << "server peak RSS grew by " << growth_kib << " KiB while sending a reply of "
       << reply.body_bytes << " bytes: more than a quarter of it";
-}
-
-std::string file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
 }
 
 // A FIFO the store will not copy (it copies regular files only) among two files: the
