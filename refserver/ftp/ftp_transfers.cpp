@@ -181,6 +181,8 @@ void FtpSession::store_file(std::string_view arg, StoreMode mode) {
     path = resolve(arg);
   }
   if (!path || !not_locked(*path, false)) return;
+  // A new name changes its collection: a lock on that (Depth 0 too) refuses it.
+  if (!ctx_.store.stat(*path) && !not_locked(path->parent(), false)) return;
   if (mode == StoreMode::replace && offset == 0) {
     auto upload = ctx_.store.begin_upload(*path, options);
     if (!upload) return send(reply_for(upload.status()));

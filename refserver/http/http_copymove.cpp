@@ -101,6 +101,14 @@ void HttpSession::handle_copy_move(bool move) {
         } else if (collection) {
           outcome->status =
               store::copy_tree(ctx_.store, from, to, infinity, outcome->failures, stop);
+          // RFC 4918 §9.8.8 names the member where it would have gone.
+          for (auto& failure : outcome->failures) {
+            const auto& rel = failure.path.relative();
+            if (!rel.starts_with(from.relative() + "/")) continue;
+            if (auto moved =
+                    store::ObjectPath::parse(to.absolute() + rel.substr(from.relative().size())))
+              failure.path = std::move(moved).value();
+          }
         } else {
           auto copied = ctx_.store.copy_file(from, to, true, stop);
           outcome->status = copied.status();

@@ -40,9 +40,13 @@ void HttpSession::send_xml(status s, std::string body) {
 
 void HttpSession::send_member_failures(const std::vector<store::MemberFailure>& failures) {
   std::string body(multistatus_begin());
-  for (const auto& failure : failures)
-    body += render_status_response(encode_path(failure.path.absolute()),
-                                   static_cast<unsigned>(status_for(failure.status.code())));
+  for (const auto& failure : failures) {
+    // A member the store will not take (a FIFO, say) is no fault of the request's.
+    auto code = status_for(failure.status.code());
+    if (code == status::bad_request) code = status::forbidden;
+    body +=
+        render_status_response(encode_path(failure.path.absolute()), static_cast<unsigned>(code));
+  }
   body += multistatus_end();
   send_xml(status::multi_status, std::move(body));
 }

@@ -2,6 +2,7 @@
 // listing of a collection with 100 000 members goes out in chunks of about 64 KiB, each
 // rendered on the blocking pool (it stats and reads the properties of its members) and
 // written before the next is made, so the reply never sits in memory whole.
+#include <spdlog/spdlog.h>
 #include <boost/asio/write.hpp>
 
 #include "refserver/http/dav_props.hpp"
@@ -15,14 +16,15 @@ using beast_http::status;
 
 namespace {
 constexpr size_t kChunkBytes = 64 * 1024;
+constexpr size_t kEntriesAtOnce = 64;
 }  // namespace
 
 struct PropfindWalk {
   dav::PropfindRequest request;
   store::ObjectPath root = store::ObjectPath::root();
-  bool chunked = true;  // HTTP/1.0 gets the body delimited by the close instead
-  std::vector<store::Entry> members;
-  size_t next_member = 0;
+  bool chunked = true;                      // HTTP/1.0 gets the body delimited by the close instead
+  std::unique_ptr<store::Listing> members;  // Depth 1 of a collection: read as it goes
+  bool done = false;
   bool root_done = false;
   bool header_sent = false;
   std::string chunk;  // the piece being written
@@ -63,13 +65,24 @@ void render_next_chunk(const store::Store& store, const dav::LockTable& locks, P
     walk.chunk +=
         render_propfind_response(facts_of(store, locks, walk.root, *entry), walk.request, now);
   }
-  while (walk.chunk.size() < kChunkBytes && walk.next_member < walk.members.size()) {
-    const auto& entry = walk.members[walk.next_member++];
-    auto path = walk.root.child(entry.name);
-    if (!path) continue;
-    walk.chunk += render_propfind_response(facts_of(store, locks, *path, entry), walk.request, now);
+  while (walk.chunk.size() < kChunkBytes && walk.members && !walk.done) {
+    auto piece = walk.members->next(kEntriesAtOnce);
+    if (!piece) {
+      // The header is out: all that is left is to end the body short (the client's XML
+      // parser then fails), and to say why in the log.
+      walk.failure = piece.status();
+      break;
+    }
+    if (piece->empty()) walk.done = true;
+    for (const auto& entry : *piece) {
+      auto path = walk.root.child(entry.name);
+      if (!path) continue;
+      walk.chunk +=
+          render_propfind_response(facts_of(store, locks, *path, entry), walk.request, now);
+    }
   }
-  if (walk.next_member == walk.members.size()) walk.chunk += multistatus_end();
+  if (!walk.members) walk.done = true;
+  if (walk.done) walk.chunk += multistatus_end();
 }
 
 std::string frame_chunk(std::string_view data) {
@@ -106,7 +119,7 @@ void HttpSession::handle_propfind() {
     run_blocking(
         [this, walk, listed] {
           if (listed) {
-            auto members = ctx_.store.list(walk->root);
+            auto members = ctx_.store.list_pieces(walk->root);
             if (!members) {
               walk->failure = members.status();
               return;
@@ -124,6 +137,13 @@ void HttpSession::handle_propfind() {
 }
 
 void HttpSession::send_propfind(std::shared_ptr<PropfindWalk> walk) {
+  if (walk->header_sent && walk->failure) {
+    // A 207 is on its way: the body ends short, without its last chunk, and the
+    // connection with it, so that no client takes the listing for whole.
+    spdlog::warn("PROPFIND {}: listing failed midway: {}", walk->root.absolute(),
+                 walk->failure->to_string());
+    return close();
+  }
   if (!walk->header_sent) {
     // The first chunk is rendered: the header goes out with it.
     walk->header_sent = true;
@@ -138,7 +158,7 @@ void HttpSession::send_propfind(std::shared_ptr<PropfindWalk> walk) {
   } else if (walk->chunked) {
     walk->chunk = frame_chunk(walk->chunk);
   }
-  const bool last = walk->next_member == walk->members.size();
+  const bool last = walk->done;
   if (last && walk->chunked) walk->chunk += "0\r\n\r\n";
   body_bytes_ += walk->chunk.size();
   asio::async_write(

@@ -114,6 +114,10 @@ class LegacyStore final : public store::Store {
     if (beside_root(dir)) return reads_only(dir, "list");
     return inner_->list(dir);
   }
+  Result<std::unique_ptr<store::Listing>> list_pieces(const ObjectPath& dir) const override {
+    if (beside_root(dir)) return reads_only(dir, "list");
+    return inner_->list_pieces(dir);
+  }
   Status make_dir(const ObjectPath& path) override {
     if (beside_root(path)) return reads_only(path, "make_dir");
     return inner_->make_dir(path);
@@ -180,7 +184,12 @@ class LegacyStore final : public store::Store {
       if (auto st = upload.value()->write(std::span(buffer).first(*n)); !st) return st;
       offset += *n;
     }
-    return upload.value()->commit();
+    auto committed = upload.value()->commit();
+    if (!committed) return committed;
+    // The properties go along as the store's own copy takes them: no profile is about them.
+    if (auto props = inner_->read_props(from); props && !props->empty())
+      if (auto st = inner_->write_props(to, *props); !st) return st;
+    return committed;
   }
 
   Result<std::unique_ptr<Upload>> begin(const ObjectPath& path, const UploadOptions& options,

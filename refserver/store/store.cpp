@@ -93,6 +93,39 @@ Entry make_entry(std::string name, const struct stat& st) {
   return entry;
 }
 
+}  // namespace
+
+Result<std::optional<Entry>> detail::entry_at(const StoreDirs& dirs, int dirfd,
+                                              const ObjectPath& dir, std::string name) {
+  // Only names a client could address are shown: this hides the staging area (a
+  // not_found child of the root) and names with control bytes or bad UTF-8 that
+  // another program put there (they would inject lines into an FTP listing).
+  auto child = dir.child(name);
+  if (!child) return std::optional<Entry>();
+  struct stat st {};
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return std::optional<Entry>();  // removed while we listed
+    return Status::from_errno(errno, "fstatat", child->absolute());
+  }
+  if (S_ISLNK(st.st_mode)) {
+    // Show what a symlink leads to only when it stays beneath the root; one that
+    // leads out (or nowhere) is listed as "other", with nothing of its target.
+    auto target =
+        posix::open_beneath(dirs.root.get(), child->relative(), O_PATH, 0, child->absolute());
+    auto target_st = target ? posix::fstat_fd(target->get(), child->absolute())
+                            : Result<struct stat>(target.status());
+    if (target_st) {
+      st = *target_st;
+    } else {
+      st.st_mode = S_IFLNK;
+      st.st_size = 0;
+    }
+  }
+  return std::optional<Entry>(make_entry(std::move(name), st));
+}
+
+namespace {
+
 class ObjectImpl final : public Object {
  public:
   ObjectImpl(UniqueFd fd, ObjectPath path, const struct stat& st)
@@ -156,6 +189,9 @@ class StoreImpl final : public Store {
 
   Result<Entry> set_mtime(const ObjectPath& path, const timespec& mtime) override;
   Result<std::vector<Entry>> list(const ObjectPath& dir) const override;
+  Result<std::unique_ptr<Listing>> list_pieces(const ObjectPath& dir) const override {
+    return detail::list_pieces(dirs_, dir);
+  }
   Status make_dir(const ObjectPath& path) override;
   Status remove(const ObjectPath& path) override;
   Status rename(const ObjectPath& from, const ObjectPath& to, bool overwrite) override;
@@ -261,31 +297,9 @@ Result<std::vector<Entry>> StoreImpl::list(const ObjectPath& dir) const {
   std::vector<Entry> entries;
   entries.reserve(names->size());
   for (std::string& name : *names) {
-    // Only names a client could address are shown: this hides the staging area (a
-    // not_found child of the root) and names with control bytes or bad UTF-8 that
-    // another program put there (they would inject lines into an FTP listing).
-    auto child = dir.child(name);
-    if (!child) continue;
-    struct stat st {};
-    if (::fstatat(fd->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno == ENOENT) continue;  // removed while we listed
-      return Status::from_errno(errno, "fstatat", child->absolute());
-    }
-    if (S_ISLNK(st.st_mode)) {
-      // Show what a symlink leads to only when it stays beneath the root; one that
-      // leads out (or nowhere) is listed as "other", with nothing of its target.
-      auto target =
-          posix::open_beneath(dirs_->root.get(), child->relative(), O_PATH, 0, child->absolute());
-      auto target_st = target ? posix::fstat_fd(target->get(), child->absolute())
-                              : Result<struct stat>(target.status());
-      if (target_st) {
-        st = *target_st;
-      } else {
-        st.st_mode = S_IFLNK;
-        st.st_size = 0;
-      }
-    }
-    entries.push_back(make_entry(std::move(name), st));
+    auto entry = detail::entry_at(*dirs_, fd->get(), dir, std::move(name));
+    if (!entry) return entry.status();
+    if (*entry) entries.push_back(std::move(**entry));
   }
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.name < b.name; });

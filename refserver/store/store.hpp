@@ -150,6 +150,17 @@ class Object {
   Object() = default;
 };
 
+// A collection's entries a piece at a time, in the directory's own order (not sorted), for
+// a reply that streams them (PROPFIND of a collection of any size): memory holds a piece,
+// never the whole listing. The entries are the ones list() shows. Not copyable; it keeps
+// the directory open until destroyed, and may outlive the Store.
+class Listing {
+ public:
+  virtual ~Listing() = default;
+  // Up to `max` more entries (at least one while any is left); empty at the end.
+  virtual Result<std::vector<Entry>> next(size_t max) = 0;
+};
+
 class Store {
  public:
   // Opens the store at options.root, creates ROOT/.staging if needed and purges what
@@ -209,6 +220,9 @@ class Store {
   // program) are left out; a symlink leading out of the root is listed as `other`
   // with size 0, telling nothing of its target.
   virtual Result<std::vector<Entry>> list(const ObjectPath& dir) const = 0;
+  // list() a piece at a time (Listing). This default takes list() whole and hands it
+  // out; the store on a POSIX filesystem reads the directory as it goes.
+  virtual Result<std::unique_ptr<Listing>> list_pieces(const ObjectPath& dir) const;
   // Creates one collection: parent_missing, already_exists as for mkdir(2).
   virtual Status make_dir(const ObjectPath& path) = 0;
   // Removes a file or an empty collection (directory_not_empty otherwise). The root

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sys/stat.h>
+#include <optional>
 
 #include <cstdint>
 #include <filesystem>
@@ -26,6 +27,14 @@ struct StoreDirs {
   posix::UniqueFd staging;  // ROOT/.staging, O_RDONLY | O_DIRECTORY
   FsyncPolicy fsync = FsyncPolicy::always;
 };
+
+// The entry list() shows for `name` in the collection `dir` (open as `dirfd`), or nullopt
+// for a name it leaves out (not addressable, or gone meanwhile).
+Result<std::optional<Entry>> entry_at(const StoreDirs& dirs, int dirfd, const ObjectPath& dir,
+                                      std::string name);
+// Store::list_pieces of the store on a POSIX filesystem (listing.cpp).
+Result<std::unique_ptr<Listing>> list_pieces(std::shared_ptr<const StoreDirs> dirs,
+                                             const ObjectPath& dir);
 
 // Opens the collection holding `path` beneath the root with `flags` (O_DIRECTORY is
 // added). ENOENT is parent_missing when `creating` (a new object needs its parent),

@@ -90,11 +90,16 @@ TEST_F(HttpStatus, Rfc4918DeleteAndOptions) {
   ASSERT_EQ(c.put("/dir/gone.txt", {4, 10, bench::PayloadKind::random}).status, 201);
   EXPECT_EQ(c.remove("/dir/gone.txt").status, 204);
   EXPECT_EQ(c.remove("/dir/gone.txt").status, 404);
-  EXPECT_EQ(c.remove("/dir/").status, 409);  // not empty
+  // RFC 4918 §9.6.1: a collection's DELETE takes its members with it.
+  ASSERT_EQ(c.mkcol("/full/").status, 201);
+  ASSERT_EQ(c.put("/full/member.txt", {4, 10, bench::PayloadKind::random}).status, 201);
+  EXPECT_EQ(c.remove("/full/").status, 204);
+  EXPECT_EQ(c.get("/full/member.txt").status, 404);
   auto options = c.custom("OPTIONS", "/");
   EXPECT_EQ(options.status, 200);
-  EXPECT_NE(options.header("Allow").find("MKCOL"), std::string::npos);
-  EXPECT_EQ(options.header("DAV"), "1");
+  for (auto method : {"MKCOL", "PROPFIND", "PROPPATCH", "COPY", "MOVE", "LOCK", "UNLOCK"})
+    EXPECT_NE(options.header("Allow").find(method), std::string::npos) << method;
+  EXPECT_EQ(options.header("DAV"), "1, 2");
   EXPECT_EQ(status_of("MKCOL /withbody/ HTTP/1.1\r\nHost: x\r\n" + auth() +
                       "Content-Length: 3\r\n\r\nabc"),
             415);
