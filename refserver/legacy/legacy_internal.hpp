@@ -42,6 +42,15 @@ store::Result<std::unique_ptr<store::Upload>> begin_in_place(const store::Store&
 // reader thread fills from it with no bound while the caller drains it.
 std::unique_ptr<store::Object> read_ahead(std::unique_ptr<store::Object> object);
 
+// wrap32: sizes and offsets modulo 2^32. The object's fd() is -1, so that the front
+// ends' offsets reach read_at, which wraps them, and its reads end at the wrapped size.
+constexpr uint64_t wrap32(uint64_t n) {
+  return n & 0xffff'ffffULL;
+}
+store::Entry wrap32(store::Entry entry);
+std::unique_ptr<store::Object> wrap32(std::unique_ptr<store::Object> object);
+std::unique_ptr<store::Listing> wrap32(std::unique_ptr<store::Listing> listing);
+
 // escape-root: the one maker of an ObjectPath above the root (its friend), and the
 // reads of such a path. A path it makes is "../REST": the store itself refuses it
 // (openat2 RESOLVE_BENEATH says EXDEV), so only the legacy wrapper can serve it.

@@ -92,19 +92,22 @@ class LegacyStore final : public store::Store {
   }
   Result<std::unique_ptr<Upload>> begin_resume(const ObjectPath& path, uint64_t offset,
                                                const UploadOptions& options) override {
-    return begin(path, options, Kind::resume, offset);
+    return begin(path, options, Kind::resume, profile_.wrap32 ? wrap32(offset) : offset);
   }
 
-  // read-ahead outermost: its queue is filled from whatever the other profiles serve.
+  // read-ahead outermost: its queue is filled from whatever the other profiles serve,
+  // wrap32's reads included.
   Result<std::unique_ptr<Object>> open(const ObjectPath& path) const override {
     auto object = open_spooled_or_loaded(path);
+    if (object && profile_.wrap32) object = wrap32(std::move(object).value());
     if (!object || !profile_.read_ahead) return object;
     return read_ahead(std::move(object).value());
   }
 
   Result<store::Entry> stat(const ObjectPath& path) const override {
-    if (beside_root(path)) return EscapeRoot::stat(inner_->root(), path);
-    return inner_->stat(path);
+    auto entry = beside_root(path) ? EscapeRoot::stat(inner_->root(), path) : inner_->stat(path);
+    if (entry && profile_.wrap32) entry = wrap32(std::move(entry).value());
+    return entry;
   }
   Result<store::Entry> set_mtime(const ObjectPath& path, const timespec& mtime) override {
     if (beside_root(path)) return reads_only(path, "set_mtime");
@@ -112,11 +115,16 @@ class LegacyStore final : public store::Store {
   }
   Result<std::vector<store::Entry>> list(const ObjectPath& dir) const override {
     if (beside_root(dir)) return reads_only(dir, "list");
-    return inner_->list(dir);
+    auto entries = inner_->list(dir);
+    if (entries && profile_.wrap32)
+      for (auto& entry : *entries) entry = wrap32(std::move(entry));
+    return entries;
   }
   Result<std::unique_ptr<store::Listing>> list_pieces(const ObjectPath& dir) const override {
     if (beside_root(dir)) return reads_only(dir, "list");
-    return inner_->list_pieces(dir);
+    auto listing = inner_->list_pieces(dir);
+    if (!listing || !profile_.wrap32) return listing;
+    return wrap32(std::move(listing).value());
   }
   Status make_dir(const ObjectPath& path) override {
     if (beside_root(path)) return reads_only(path, "make_dir");
@@ -302,6 +310,8 @@ std::optional<LegacyProfile> LegacyProfile::parse(std::string_view list) {
       p.require_length = true;
     else if (name == "escape-root")
       p.escape_root = true;
+    else if (name == "wrap32")
+      p.wrap32 = true;
     else if (!name.empty())
       return std::nullopt;
   }
@@ -310,7 +320,7 @@ std::optional<LegacyProfile> LegacyProfile::parse(std::string_view list) {
 
 bool LegacyProfile::any() const {
   return buffer_upload || spool_upload || leak_tempfile || spool_download || load_whole ||
-         read_ahead || no_transaction || flip_byte || require_length || escape_root;
+         read_ahead || no_transaction || flip_byte || require_length || escape_root || wrap32;
 }
 
 std::string LegacyProfile::to_string() const {
@@ -330,6 +340,7 @@ std::string LegacyProfile::to_string() const {
   add(flip_byte, "flip-byte");
   add(require_length, "require-length");
   add(escape_root, "escape-root");
+  add(wrap32, "wrap32");
   return out;
 }
 

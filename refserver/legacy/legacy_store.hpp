@@ -40,6 +40,14 @@
 //                   percent-encoded) and ../NAME over FTP name ROOT/../NAME, a file
 //                   beside the root, and GET, HEAD, RETR and SIZE read it; writes there
 //                   are refused. The path traversal of the era's servers
+//   wrap32          sizes and offsets taken modulo 2^32, as a server with 32-bit sizes
+//                   would: every size the store reports (an object's, stat's, a
+//                   listing's) is size % 2^32, so Content-Length, Range checks, SIZE,
+//                   MLST, LIST and getcontentlength carry it and a download sends that
+//                   many bytes; a resume offset and every read offset are taken % 2^32
+//                   too (downloads go through read_at, never sendfile, so that the
+//                   front ends' offsets pass the wrap). Memory stays flat. For the
+//                   2^31 and 2^32 boundaries of issue 17
 //
 // WebDAV COPY under a profile that wraps uploads or downloads reads the source through a
 // download and writes it through an upload (so buffer-upload holds a COPY in memory,
@@ -68,13 +76,14 @@ struct LegacyProfile {
   bool flip_byte = false;
   bool require_length = false;
   bool escape_root = false;
+  bool wrap32 = false;
 
   // "spool-upload,load-whole" -> the profile; nullopt names nothing known (the caller
   // prints the known names). "" is no profile.
   static std::optional<LegacyProfile> parse(std::string_view list);
   static constexpr std::string_view kNames =
       "buffer-upload, spool-upload, leak-tempfile, spool-download, load-whole, read-ahead, "
-      "no-transaction, flip-byte, require-length, escape-root";
+      "no-transaction, flip-byte, require-length, escape-root, wrap32";
   bool any() const;
   std::string to_string() const;
 };
