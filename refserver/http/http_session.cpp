@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 
+#include <algorithm>
 #include <limits>
 
 namespace streamcheck::http {
@@ -94,9 +95,12 @@ void HttpSession::do_read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(ctx_.limits.header_bytes));
   // Not boost::none for "no limit": Beast 1.74 compares the length with the optional,
-  // and any length is greater than none.
-  parser_->body_limit(ctx_.limits.max_upload ? ctx_.limits.max_upload
-                                             : std::numeric_limits<std::uint64_t>::max());
+  // and any length is greater than none. Nor uint64's max: no file holds more than off_t
+  // does (2^63 - 1 bytes), and a Content-Length past that must be refused at the header,
+  // not staged and waited for (issue 17).
+  constexpr std::uint64_t kLargestFile = std::numeric_limits<off_t>::max();
+  parser_->body_limit(ctx_.limits.max_upload ? std::min(ctx_.limits.max_upload, kLargestFile)
+                                             : kLargestFile);
   response_.reset();
   close_after_response_ = false;
   body_consumed_ = false;
@@ -118,7 +122,8 @@ void HttpSession::on_read_header(error_code ec) {
     return send_error(status::request_header_fields_too_large,
                       "request header block over the server's limit");
   if (ec == beast_http::error::body_limit)  // Beast checks Content-Length with the header
-    return send_error(status::payload_too_large, "Content-Length over --max-upload");
+    return send_error(status::payload_too_large,
+                      "Content-Length over --max-upload or the largest file (2^63 - 1 bytes)");
   if (ec) return send_error(status::bad_request, "malformed request: " + ec.message());
   if (request().target().size() > ctx_.limits.target_bytes)
     return send_error(status::uri_too_long, "request target over the server's limit");

@@ -52,6 +52,27 @@ TEST(Rfc9110Range, SingleRanges) {
   EXPECT_EQ(r.range.last, 999u);
 }
 
+// Issue 17: positions past 2^32 are 64-bit all the way, on an object of 2^32 + 4097 bytes.
+TEST(Rfc9110Range, PositionsPast4GiB) {
+  constexpr uint64_t size = (uint64_t{1} << 32) + 4097;
+  auto r = parse_range("bytes=4294967296-4294967300", size);
+  ASSERT_EQ(r.verdict, RangeVerdict::satisfiable);
+  EXPECT_EQ(r.range.first, 4294967296u);
+  EXPECT_EQ(r.range.last, 4294967300u);
+  EXPECT_EQ(r.range.last - r.range.first + 1, 5u);
+  r = parse_range("bytes=-10", size);
+  ASSERT_EQ(r.verdict, RangeVerdict::satisfiable);
+  EXPECT_EQ(r.range.first, size - 10);
+  EXPECT_EQ(r.range.last, size - 1);
+  r = parse_range("bytes=4294967295-", size);  // 2^32 - 1 to the end
+  EXPECT_EQ(r.range.first, 4294967295u);
+  EXPECT_EQ(r.range.last, size - 1);
+  r = parse_range("bytes=0-99999999999", size);  // last clipped, not wrapped
+  EXPECT_EQ(r.range.last, size - 1);
+  EXPECT_EQ(parse_range("bytes=4294971393-", size).verdict, RangeVerdict::unsatisfiable);
+  EXPECT_EQ(parse_range("bytes=4294967296-", 4097).verdict, RangeVerdict::unsatisfiable);
+}
+
 TEST(Rfc9110Range, UnsatisfiableAndIgnored) {
   EXPECT_EQ(parse_range("bytes=1000-", 1000).verdict, RangeVerdict::unsatisfiable);
   EXPECT_EQ(parse_range("bytes=-0", 1000).verdict, RangeVerdict::unsatisfiable);
