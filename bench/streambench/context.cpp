@@ -1,6 +1,7 @@
 #include "bench/streambench/context.hpp"
 
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -8,9 +9,12 @@
 #include <linux/magic.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <limits>
 #include <string>
 
+#include "bench/lib/error.hpp"
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/machine.hpp"
 #include "bench/lib/prefault.hpp"
@@ -74,6 +78,16 @@ std::string human_size(std::uint64_t bytes) {
   return buf;
 }
 
+// Free space for an unprivileged writer, less the pre-fault's margin (an eighth, at least
+// 256 MiB: prefault.hpp), so a run that fits still leaves the disk usable.
+std::uint64_t free_on_disk(const std::filesystem::path& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) bench::throw_errno(errno, "statvfs", dir.string());
+  const auto avail = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+  const auto margin = std::max<std::uint64_t>(256ull << 20, avail / 8);
+  return avail > margin ? avail - margin : 0;
+}
+
 }  // namespace
 
 void add_context(Run& run) {
@@ -125,22 +139,49 @@ void add_context(Run& run) {
           : "off");
 }
 
+std::uint64_t run_footprint(const Options& opt) {
+  // Saturating: --sizes takes up to 2^64-1 bytes, and a wrapped sum would pass check_room.
+  constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
+  const auto add = [](std::uint64_t a, std::uint64_t b) { return a > kMax - b ? kMax : a + b; };
+  const auto largest = *std::max_element(opt.sizes.begin(), opt.sizes.end());
+  const std::uint64_t batch = *std::max_element(opt.concurrency.begin(), opt.concurrency.end());
+  std::uint64_t bytes = largest > kMax / 2 / batch ? kMax : 2 * largest * batch;
+  for (const auto& id : opt.ops)
+    if (const auto* op = find_op(id); !op->upload || op->server_side) {  // COPY's source too
+      for (const auto size : opt.sizes) bytes = add(bytes, size);
+      break;
+    }
+  return bytes;
+}
+
+void check_room(const Options& opt, const bench::Target& target) {
+  if (!opt.prefault || !target.root) return;
+  const auto where = bench::prefault_location(target.root);
+  const auto fs = fs_type(where.dir.string());
+  const bool in_memory = fs == "tmpfs";
+  // On tmpfs this is already bounded by MemAvailable; on disk the page cache gives way,
+  // so only the disk's free space counts.
+  const auto room = in_memory ? bench::space_for_prefault(where.dir) : free_on_disk(where.dir);
+  const auto wanted = run_footprint(opt);
+  if (wanted <= room) return;
+  std::string why = "the run needs " + human_size(wanted) +
+                    " on the root's filesystem (twice the largest upload, plus the download "
+                    "objects), the size of its pre-fault, but " +
+                    where.dir.string() + " (" + fs + ") has room for " + human_size(room);
+  if (in_memory)
+    why += " of free memory: use --root-on disk (or smaller --sizes)";
+  else
+    why += " of free disk: free some, set TMPDIR to a larger disk, or use smaller --sizes";
+  throw bench::Error(why);
+}
+
 void prefault(Run& run) {
   const auto& opt = run.options;
   if (!opt.prefault) {
     benchmark::AddCustomContext("prefault", "off (--no-prefault)");
     return;
   }
-  // Twice the largest upload of a batch (old and new version side by side), and the
-  // download objects, which stay for the whole run.
-  const auto largest = *std::max_element(opt.sizes.begin(), opt.sizes.end());
-  std::uint64_t wanted =
-      2 * largest * *std::max_element(opt.concurrency.begin(), opt.concurrency.end());
-  for (const auto& id : opt.ops)
-    if (const auto* op = find_op(id); !op->upload || op->server_side) {  // COPY's source too
-      for (const auto size : opt.sizes) wanted += size;
-      break;
-    }
+  const auto wanted = run_footprint(opt);
   std::string said;
   try {
     const auto where = bench::prefault_location(run.target->root);

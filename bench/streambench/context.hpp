@@ -2,6 +2,8 @@
 // target, the machine, the options that shape the figures) and the pre-fault.
 #pragma once
 
+#include <cstdint>
+
 #include "bench/streambench/runner.hpp"
 
 namespace streamcheck::streambench {
@@ -19,5 +21,16 @@ void add_context(Run& run);
 // on. The warm-ups do not replace this first one: it backs the whole run's memory at
 // once, the download objects' set-up included, at the speed of a local write.
 void prefault(Run& run);
+
+// What the run holds on the root's filesystem at once, and so what prefault() wants to
+// write: twice the largest upload of a batch (old and new version side by side) and the
+// download objects, which stay for the whole run.
+std::uint64_t run_footprint(const Options& options);
+
+// Before the target is used: throws Error when the root's filesystem has no room for
+// run_footprint() (less the pre-fault's margin): on tmpfs, where free memory bounds it
+// too, naming --root-on disk (8 GiB would want 24 GiB of RAM); on disk, its free space.
+// Nothing to check with --no-prefault, or when the root is unknown (an attached server).
+void check_room(const Options& options, const bench::Target& target);
 
 }  // namespace streamcheck::streambench

@@ -123,7 +123,12 @@ largest size x the largest --concurrency, plus the download objects, bounded by 
 space and memory; the context's "prefault" says how much and how long (--no-prefault
 skips it). Memory freed a while ago may go back to the host, so each upload batch gets one
 again, twice its bytes, just before it is timed, less the transfer a warm-up has just
-made (below): at concurrency 1 the warm-up is its pre-fault.
+made (below): at concurrency 1 the warm-up is its pre-fault. A root whose filesystem has
+no room for the whole of it (less the margin: an eighth, at least 256 MiB) is refused
+before any byte is written, exit 3: on tmpfs free memory bounds it too (8 GiB wants 24 GiB
+of RAM: use --root-on disk), on disk its free space. Sizes of 2 GiB and more (up to 8 GiB
+and past, offsets and lengths are 64-bit throughout) run on a disk root unless --root-on
+says otherwise, said on stderr.
 
 Warm-up (--warmup N): even so, the first upload into a fresh tmpfs root ran at 185-330
 MB/s on every server measured here and the later ones at 700-1000 MB/s: the kernel

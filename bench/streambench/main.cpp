@@ -42,6 +42,10 @@ namespace {
 // Far past what a loopback load test needs; a typo of 100000 would take the run down.
 constexpr unsigned kMaxConcurrency = 10000;
 
+// From here on a tmpfs root would hold gigabytes of RAM per object (and the pre-fault twice
+// that): such runs belong on disk unless asked otherwise.
+constexpr std::uint64_t kLargeSize = 2ull << 30;
+
 std::vector<unsigned> parse_concurrency(const std::string& text) {
   std::vector<unsigned> out;
   std::stringstream items(text + ",");  // so that a trailing comma leaves an empty item
@@ -138,7 +142,8 @@ int main(int argc, char** argv) {
       "target is named legacy-PROFILE[+PROFILE]");
   app.add_option("--root-on", root_on,
                  "Spawned refserver's root: tmpfs (/dev/shm: the server's own cost) or disk "
-                 "($TMPDIR or /var/tmp)")
+                 "($TMPDIR or /var/tmp); a root with no room for the pre-fault is refused "
+                 "(see Pre-fault below)")
       ->capture_default_str();
   app.add_option("--sizes", sizes,
                  "Payload sizes, e.g. 16MiB,256MiB,1GiB (B, KiB, MiB, GiB, kB, MB, GB)")
@@ -250,7 +255,14 @@ int main(int argc, char** argv) {
         std::replace(t.name.begin(), t.name.end(), ',', '+');
       }
     }
+    const bool spawns_refserver = t.spawn.empty() && t.http.empty() && t.ftp.empty() && t.pid == 0;
+    if (spawns_refserver && !app.count("--root-on") &&
+        *std::max_element(opt.sizes.begin(), opt.sizes.end()) >= kLargeSize)
+      std::fprintf(stderr,
+                   "streambench: sizes of 2 GiB and more: the refserver's root on disk (the "
+                   "default; on tmpfs every object would sit in memory)\n");
     target = bench::make_target(t, "streambench", bench::exe_dir());
+    sb::check_room(opt, *target);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "streambench: %s\n", e.what());
     return 3;
