@@ -112,6 +112,13 @@ std::string render_propfind_response(const ResourceFacts& f, const dav::Propfind
 std::string_view multistatus_begin() {
   return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus xmlns:D=\"DAV:\">\n";
 }
+std::string render_multistatus(std::string_view responses) {
+  std::string out(multistatus_begin());
+  out.append(responses);
+  out.append(multistatus_end());
+  return out;
+}
+
 std::string_view multistatus_end() {
   return "</D:multistatus>\n";
 }

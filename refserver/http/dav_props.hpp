@@ -41,6 +41,8 @@ std::string render_propfind_response(const ResourceFacts& facts,
 // "<?xml ...?><D:multistatus xmlns:D=\"DAV:\">" and its end, around responses.
 std::string_view multistatus_begin();
 std::string_view multistatus_end();
+// A whole 207 body around `responses` (one or more <D:response> elements).
+std::string render_multistatus(std::string_view responses);
 
 // A <D:response> with one status for a resource (a member of a COPY/DELETE that failed).
 std::string render_status_response(std::string_view href, unsigned status);

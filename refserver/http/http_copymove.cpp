@@ -103,10 +103,9 @@ void HttpSession::handle_copy_move(bool move) {
               store::copy_tree(ctx_.store, from, to, infinity, outcome->failures, stop);
           // RFC 4918 §9.8.8 names the member where it would have gone.
           for (auto& failure : outcome->failures) {
-            const auto& rel = failure.path.relative();
-            if (!rel.starts_with(from.relative() + "/")) continue;
-            if (auto moved =
-                    store::ObjectPath::parse(to.absolute() + rel.substr(from.relative().size())))
+            if (!is_beneath(failure.path, from)) continue;
+            const auto below = failure.path.relative().substr(from.relative().size());
+            if (auto moved = store::ObjectPath::parse(to.absolute() + below))
               failure.path = std::move(moved).value();
           }
         } else {

@@ -39,16 +39,15 @@ void HttpSession::send_xml(status s, std::string body) {
 }
 
 void HttpSession::send_member_failures(const std::vector<store::MemberFailure>& failures) {
-  std::string body(multistatus_begin());
+  std::string responses;
   for (const auto& failure : failures) {
     // A member the store will not take (a FIFO, say) is no fault of the request's.
     auto code = status_for(failure.status.code());
     if (code == status::bad_request) code = status::forbidden;
-    body +=
+    responses +=
         render_status_response(encode_path(failure.path.absolute()), static_cast<unsigned>(code));
   }
-  body += multistatus_end();
-  send_xml(status::multi_status, std::move(body));
+  send_xml(status::multi_status, render_multistatus(responses));
 }
 
 std::optional<store::ObjectPath> HttpSession::local_path(std::string_view uri,
@@ -115,12 +114,10 @@ bool HttpSession::check_locks(const store::ObjectPath& path, bool subtree, bool 
   if (!blocking && membership && !path.is_root())
     blocking = ctx_.locks.blocking_write(path.parent().relative(), false, tokens);
   if (!blocking) return true;
-  auto res = make_response(status::locked);
-  res.set(field::content_type, "application/xml; charset=utf-8");
-  res.body() =
+  send_xml(
+      status::locked,
       render_error("lock-token-submitted",
-                   "<D:href>" + dav::xml_escape(encode_path("/" + blocking->root)) + "</D:href>");
-  send(std::move(res));
+                   "<D:href>" + dav::xml_escape(encode_path("/" + blocking->root)) + "</D:href>"));
   return false;
 }
 

@@ -65,10 +65,7 @@ void HttpSession::handle_lock() {
     if (!lock) {
       if (lock.status().code() == store::Errc::no_space)
         return send_error(status::service_unavailable, lock.status().message());
-      auto res = make_response(status::locked);
-      res.set(field::content_type, "application/xml; charset=utf-8");
-      res.body() = render_error("no-conflicting-lock");
-      return send(std::move(res));
+      return send_xml(status::locked, render_error("no-conflicting-lock"));
     }
     if (!exists) {
       // The empty resource a lock on an unmapped URL makes (RFC 4918 §7.3).
@@ -96,10 +93,7 @@ void HttpSession::handle_unlock() {
     return send_error(status::bad_request, "UNLOCK needs a Lock-Token header: <token>");
   token = token.substr(1, token.size() - 2);
   if (auto st = ctx_.locks.unlock(path->relative(), std::string(token)); !st) {
-    auto res = make_response(status::conflict);
-    res.set(field::content_type, "application/xml; charset=utf-8");
-    res.body() = render_error("lock-token-matches-request-uri");
-    return send(std::move(res));
+    return send_xml(status::conflict, render_error("lock-token-matches-request-uri"));
   }
   send(make_response(status::no_content));
 }

@@ -3,7 +3,9 @@
 // rendered on the blocking pool (it stats and reads the properties of its members) and
 // written before the next is made, so the reply never sits in memory whole.
 #include <spdlog/spdlog.h>
+
 #include <boost/asio/write.hpp>
+#include <sstream>
 
 #include "refserver/http/dav_props.hpp"
 #include "refserver/http/http_session.hpp"
@@ -101,10 +103,7 @@ void HttpSession::handle_propfind() {
   if (!path) return;
   auto depth = request()["Depth"];
   if (depth != "0" && depth != "1") {  // absent means infinity (RFC 4918 §9.1)
-    auto res = make_response(status::forbidden);
-    res.set(field::content_type, "application/xml; charset=utf-8");
-    res.body() = render_error("propfind-finite-depth");
-    return send(std::move(res));
+    return send_xml(status::forbidden, render_error("propfind-finite-depth"));
   }
   read_xml_body([this, path = *path, depth_one = depth == "1"](std::string body) {
     auto parsed = dav::parse_propfind(body);
@@ -149,12 +148,13 @@ void HttpSession::send_propfind(std::shared_ptr<PropfindWalk> walk) {
     walk->header_sent = true;
     status_code_ = 207;
     close_after_response_ = !request().keep_alive() || !walk->chunked;
-    std::string head = "HTTP/1.1 207 Multi-Status\r\nServer: streamcheck-refserver/0.1\r\nDate: " +
-                       format_http_date(std::time(nullptr)) +
-                       "\r\nContent-Type: application/xml; charset=utf-8\r\n";
-    head += walk->chunked ? "Transfer-Encoding: chunked\r\n" : "";
-    head += close_after_response_ ? "Connection: close\r\n\r\n" : "\r\n";
-    walk->chunk = head + (walk->chunked ? frame_chunk(walk->chunk) : walk->chunk);
+    auto res = make_response(status::multi_status);
+    res.set(field::content_type, "application/xml; charset=utf-8");
+    res.chunked(walk->chunked);
+    res.keep_alive(!close_after_response_);
+    std::ostringstream head;
+    head << res.base();  // the status line and fields, through the blank line
+    walk->chunk = head.str() + (walk->chunked ? frame_chunk(walk->chunk) : walk->chunk);
   } else if (walk->chunked) {
     walk->chunk = frame_chunk(walk->chunk);
   }
@@ -197,31 +197,23 @@ void HttpSession::handle_proppatch() {
       else
         (*props)[op.name] = op.element_xml;
     }
-    const auto href = encode_path(path.absolute());
-    if (!refused.empty())
-      return send_xml(
-          status::multi_status,
-          std::string(multistatus_begin()) +
-              render_response(href, render_propstat(refused, 403) + render_propstat(others, 424)) +
-              std::string(multistatus_end()));
-    auto written = ctx_.store.write_props(path, dav::encode_dead_props(*props));
-    if (!written) {
+    std::string inner;
+    if (!refused.empty()) {
+      inner = render_propstat(refused, 403) + render_propstat(others, 424);
+    } else if (auto written = ctx_.store.write_props(path, dav::encode_dead_props(*props));
+               !written) {
       // 507: the properties outgrew the one extended attribute; 403: this filesystem keeps
       // none (RFC 4918 §9.2.1 lets 403 say a property cannot be set here).
       const unsigned code = written.code() == store::Errc::no_space        ? 507
                             : written.code() == store::Errc::not_supported ? 403
                                                                            : 500;
-      return send_xml(
-          status::multi_status,
-          std::string(multistatus_begin()) +
-              render_response(href, render_propstat(others, code) + "<D:responsedescription>" +
-                                        dav::xml_escape(written.message()) +
-                                        "</D:responsedescription>") +
-              std::string(multistatus_end()));
+      inner = render_propstat(others, code) + "<D:responsedescription>" +
+              dav::xml_escape(written.message()) + "</D:responsedescription>";
+    } else {
+      inner = render_propstat(others, 200);
     }
-    send_xml(status::multi_status, std::string(multistatus_begin()) +
-                                       render_response(href, render_propstat(others, 200)) +
-                                       std::string(multistatus_end()));
+    send_xml(status::multi_status,
+             render_multistatus(render_response(encode_path(path.absolute()), inner)));
   });
 }
 
