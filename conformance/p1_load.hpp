@@ -15,8 +15,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "bench/lib/probe.hpp"
+#include "bench/lib/proc.hpp"
+#include "bench/lib/proc_tree.hpp"
 #include "conformance/suite.hpp"
 
 namespace streamcheck::conformance::load {
@@ -35,10 +38,39 @@ inline constexpr Requirement kPerConnection{
 // memory is the object's size (16 MiB and more) per connection.
 inline constexpr std::uint64_t kBudgetKiB = 8 * 1024;
 
-// A probe over the sessions' whole life, begun before they open. Its end() must not wait
-// for the tree to give descriptors back: stalled sessions still hold theirs, rightly.
+// The tree's resident memory now (summed VmRSS), KiB.
+inline std::uint64_t tree_rss_kib(pid_t root) {
+  std::uint64_t kib = 0;
+  for (const pid_t pid : bench::proc::list_tree(root))
+    if (const auto m = bench::proc::read_memory(pid)) kib += m->rss_kib;
+  return kib;
+}
+
+// Waits, up to `timeout`, while the tree's memory keeps moving in `trend`'s direction:
+// until two readings 200 ms apart differ by less than 1 MiB that way.
+enum class Trend { falling, rising };
+inline void wait_while_memory(Trend trend, pid_t root, std::chrono::milliseconds timeout) {
+  using namespace std::chrono_literals;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto last = tree_rss_kib(root);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+    const auto now = tree_rss_kib(root);
+    const auto moved =
+        trend == Trend::falling ? (now < last ? last - now : 0) : (now > last ? now - last : 0);
+    last = now;
+    if (moved < 1024) return;
+  }
+}
+
+// A probe over the sessions' whole life, begun before they open, once what earlier
+// sessions held has been given back: a server frees it only as it notices they ended,
+// and a baseline taken before that is too high by what it still held, the growth
+// measured from it too low by what it frees during the test. Its end() must not wait for the tree
+// to give descriptors back: stalled sessions still hold theirs, rightly.
 inline std::unique_ptr<bench::Probe> session_probe() {
   using namespace std::chrono_literals;
+  wait_while_memory(Trend::falling, suite().target().pid, 5s);
   return std::make_unique<bench::Probe>(suite().target().pid, bench::ProbeOptions{.fd_grace = 0ms});
 }
 
