@@ -18,8 +18,6 @@
 #include <thread>
 
 #include "bench/lib/probe.hpp"
-#include "bench/lib/proc.hpp"
-#include "bench/lib/proc_tree.hpp"
 #include "conformance/suite.hpp"
 
 namespace streamcheck::conformance::load {
@@ -38,24 +36,16 @@ inline constexpr Requirement kPerConnection{
 // memory is the object's size (16 MiB and more) per connection.
 inline constexpr std::uint64_t kBudgetKiB = 8 * 1024;
 
-// The tree's resident memory now (summed VmRSS), KiB.
-inline std::uint64_t tree_rss_kib(pid_t root) {
-  std::uint64_t kib = 0;
-  for (const pid_t pid : bench::proc::list_tree(root))
-    if (const auto m = bench::proc::read_memory(pid)) kib += m->rss_kib;
-  return kib;
-}
-
 // Waits, up to `timeout`, while the tree's memory keeps moving in `trend`'s direction:
 // until two readings 200 ms apart differ by less than 1 MiB that way.
 enum class Trend { falling, rising };
-inline void wait_while_memory(Trend trend, pid_t root, std::chrono::milliseconds timeout) {
+inline void wait_while_memory(Trend trend, bench::Probe& probe, std::chrono::milliseconds timeout) {
   using namespace std::chrono_literals;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto last = tree_rss_kib(root);
+  auto last = probe.rss_now_kib();
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(200ms);
-    const auto now = tree_rss_kib(root);
+    const auto now = probe.rss_now_kib();
     const auto moved =
         trend == Trend::falling ? (now < last ? last - now : 0) : (now > last ? now - last : 0);
     last = now;
@@ -70,8 +60,10 @@ inline void wait_while_memory(Trend trend, pid_t root, std::chrono::milliseconds
 // to give descriptors back: stalled sessions still hold theirs, rightly.
 inline std::unique_ptr<bench::Probe> session_probe() {
   using namespace std::chrono_literals;
-  wait_while_memory(Trend::falling, suite().target().pid, 5s);
-  return std::make_unique<bench::Probe>(suite().target().pid, bench::ProbeOptions{.fd_grace = 0ms});
+  auto probe =
+      std::make_unique<bench::Probe>(suite().target().pid, bench::ProbeOptions{.fd_grace = 0ms});
+  wait_while_memory(Trend::falling, *probe, 5s);
+  return probe;
 }
 
 inline std::uint64_t per_connection(const bench::Measurement& m, int n) {

@@ -202,7 +202,7 @@ void stalled_readers_test(Op op) {
     // A server still queueing the object after kStall (a busy machine slows it) is given
     // the time to show all it will hold; one that holds nothing does not move and is
     // judged at once.
-    load::wait_while_memory(load::Trend::rising, suite().target().pid, kStallMore);
+    load::wait_while_memory(load::Trend::rising, *probe, kStallMore);
   }
   const auto m = probe->end();  // while they are stalled
   readers.join();
