@@ -138,8 +138,8 @@ TEST(Large, FtpRestPast2To32) {
   check(t.how.empty() && t.bytes.size() == 4096 && differs.empty(),
         {"RFC 3659 §5", "REST 4294967297 then RETR sends the 4096 bytes from that offset."},
         "the payload's last 4096 bytes",
-        !t.how.empty() ? t.how
-                       : (differs.empty() ? std::to_string(t.bytes.size()) + " bytes" : differs));
+        (t.how.empty() ? "" : t.how + ", ") + std::to_string(t.bytes.size()) + " of 4096 bytes" +
+            (differs.empty() ? "" : ", " + differs));
 }
 
 // 12345678910 is past the end: the RETR must fail cleanly. A server that keeps ten of

@@ -30,7 +30,8 @@
 #   Large            (--large, wrap32) a size or byte count read back below 2^32 for an
 #                    object of 2^32 + 4097 bytes: "N bytes, SHA-256", "Content-Length: N",
 #                    "213 N", ".../N" of a Content-Range: N <= 4294967295; or bytes that
-#                    first differ at an offset past 2^32: N >= 4294967296
+#                    first differ at an offset past 2^32: N >= 4294967296; a REST past
+#                    2^32 that got "N of 4096 bytes": N <= 4095
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/gtest_report.cmake")
 foreach(var CONFORMANCE PROFILE FILTER MUST_FAIL OUT)
@@ -56,7 +57,8 @@ set(bounds
   "Large|Content-Length: ([0-9]+)|0|4294967295"
   "Large|\"213 ([0-9]+)\"|0|4294967295"
   "Large|Content-Range: bytes [^/]*/([0-9]+)|0|4294967295"
-  "Large|first differs at ([0-9]+)|4294967296|")
+  "Large|first differs at ([0-9]+)|4294967296|"
+  "Large|([0-9]+) of 4096 bytes|0|4095")
 
 # The figure of a failure message and whether it shows the defect: sets `figure` (what
 # was read, for the log) and `shown` (TRUE/FALSE).
