@@ -1,5 +1,6 @@
 #include "conformance/large.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <optional>
 #include <span>
@@ -24,14 +25,11 @@ const LargeObject& made_or_throw(Made& made, bool http) {
   LargeObject o;
   o.payload = bench::Payload{suite().next_seed(), kLargeSize};
   o.path = (http ? suite().http_dir("large") : suite().ftp_dir("large")) + "obj.bin";
-  bench::Transfer t;
-  if (http) {
-    bench::HttpClient c(*suite().target().http);
-    t = c.put(o.path, o.payload);
-  } else {
-    bench::FtpClient c(*suite().target().ftp);
-    t = c.stor(o.path, o.payload);
-  }
+  auto [t, m] = probed([&] {
+    if (http) return bench::HttpClient(*suite().target().http).put(o.path, o.payload);
+    return bench::FtpClient(*suite().target().ftp).stor(o.path, o.payload);
+  });
+  o.upload = m;
   std::fprintf(stderr, "conformance: %s %s: %s in %.1f s\n", http ? "PUT" : "STOR", o.path.c_str(),
                bytes(t.body_bytes).c_str(), t.seconds);
   if (!t.completed() || (http && t.status >= 300)) {
@@ -56,6 +54,29 @@ const LargeObject& http_large() {
 const LargeObject& ftp_large() {
   static Made made;
   return made_or_throw(made, false);
+}
+
+void check_flat_and_once(const bench::Measurement& m, bool upload, const std::string& what) {
+  const auto growth = m.peak_growth_kib();
+  const auto moved = upload ? m.io.wchar : m.io.rchar;
+  const double copies = static_cast<double>(moved) / static_cast<double>(kLargeSize);
+  std::string key;  // "HTTP chunked PUT" -> "http_chunked_put"
+  for (const char ch : what) key += ch == ' ' ? '_' : static_cast<char>(std::tolower(ch));
+  record(key + "_rss_peak_kib", std::to_string(growth));
+  record(key + "_copies", fixed(copies));
+  check(growth <= kLargeFlatKiB,
+        {"P1",
+         "Memory stays flat however big the object: an object past 2^32 bytes moves "
+         "through a fixed buffer."},
+        "peak memory growth of the server tree <= " + std::to_string(kLargeFlatKiB) + " KiB",
+        what + " of " + std::to_string(kLargeSize) + " bytes: peak memory growth " +
+            std::to_string(growth) + " KiB (" + bench::to_string(m.memory_kind()) + ")");
+  check(copies <= 1.1,
+        {"P2", upload ? "An upload past 2^32 bytes is written to the store once."
+                      : "A download past 2^32 bytes is read from the store once."},
+        std::string("copies (") + (upload ? "Δwchar" : "Δrchar") + " / size) <= 1.10",
+        what + ": copies = " + fixed(copies) + " (" + (upload ? "wchar" : "rchar") + " grew " +
+            std::to_string(moved) + " B)");
 }
 
 std::string payload_bytes(const bench::Payload& p, std::uint64_t from, std::size_t n) {

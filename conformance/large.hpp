@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "bench/lib/probe.hpp"
 #include "bench/lib/transfer.hpp"
 #include "conformance/suite.hpp"
 
@@ -18,7 +19,8 @@ constexpr std::uint64_t kLargeSize = (std::uint64_t{1} << 32) + 4097;
 struct LargeObject {
   std::string path;  // HTTP "/conformance-1/large/obj.bin", FTP "conformance-1/large/obj.bin"
   bench::Payload payload;
-  std::string sha256;  // of the whole payload, computed once (streamed)
+  std::string sha256;         // of the whole payload, computed once (streamed)
+  bench::Measurement upload;  // the server's tree over the upload
 };
 
 // The object uploaded over HTTP with PUT (Content-Length) / over FTP with STOR, on first
@@ -26,6 +28,21 @@ struct LargeObject {
 // later call, without a second try: one failed 4 GiB upload is enough).
 const LargeObject& http_large();
 const LargeObject& ftp_large();
+
+// The server's tree over `transfer` (a probe begun just before it, ended after).
+template <typename Transfer>
+auto probed(Transfer&& transfer) {
+  bench::Probe probe(suite().target().pid);
+  probe.begin();
+  auto t = transfer();
+  return std::pair{std::move(t), probe.end()};
+}
+
+// P1 and P2 at 2^32 + 4097 bytes, for one whole transfer of the object (`what`: "HTTP
+// PUT", "FTP RETR", ...): the server's peak memory growth stays under kLargeFlatKiB, and it
+// wrote (an upload) or read (a download) the object once: Δwchar or Δrchar / size <= 1.1.
+inline constexpr std::uint64_t kLargeFlatKiB = 64 * 1024;
+void check_flat_and_once(const bench::Measurement& m, bool upload, const std::string& what);
 
 // Payload bytes [from, from + n) (n small: a window at a boundary), made by the stream
 // from `from` on without generating what comes before.

@@ -85,13 +85,15 @@ std::string rest_stor(const std::string& path, std::uint64_t offset, const bench
 
 TEST(Large, FtpStor) {
   LARGE_FTP_OBJECT(o);
+  check_flat_and_once(o.upload, /*upload=*/true, "FTP STOR");
   bench::FtpClient c(*suite().target().ftp);
-  const auto t = c.retr(o.path, {.hash = true});
-  check(t.completed() && t.body_bytes == kLargeSize && t.sha256 == o.sha256,
-        {"issue 17", "A file past 2^32 bytes STORed reads back byte-exact with RETR."},
+  const auto [t, m] = probed([&] { return c.retr(o.path, {.hash = true}); });
+  const bool exact = t.completed() && t.body_bytes == kLargeSize && t.sha256 == o.sha256;
+  check(exact, {"issue 17", "A file past 2^32 bytes STORed reads back byte-exact with RETR."},
         kSizeText + " bytes, SHA-256 " + o.sha256,
         t.completed() ? std::to_string(t.body_bytes) + " bytes, SHA-256 " + t.sha256
                       : "RETR answered " + std::to_string(t.status) + " " + t.curl_error);
+  if (exact) check_flat_and_once(m, /*upload=*/false, "FTP RETR");
 }
 
 TEST(Large, FtpSizeMlstListCarryTheSize) {
@@ -172,13 +174,15 @@ TEST(Large, FtpRestStorAcross2To32) {
   const std::size_t n = kLargeSize - from;
   const bench::Payload other{suite().next_seed(), kLargeSize};
   const auto stored = rest_stor(o.path, from, other, n);
+  const auto size = bench::FtpClient(*suite().target().ftp).size(o.path);
   const auto t = rest_retr(o.path, from - 2048);
   const std::string want =
       payload_bytes(o.payload, from - 2048, 2048) + payload_bytes(other, from, n);
   check(t.how.empty() && t.bytes == want,
         {"RFC 3659 §5", "REST n + STOR keeps bytes [0, n) and writes from n, across 2^32."},
         "the kept 2048 bytes, then the " + std::to_string(n) + " new ones",
-        "STOR: " + stored + "; RETR from " + std::to_string(from - 2048) + ": " +
+        "STOR: " + stored + "; size " + (size ? std::to_string(*size) : "?") + "; RETR from " +
+            std::to_string(from - 2048) + ": " +
             (t.how.empty() ? std::to_string(t.bytes.size()) + " bytes" : t.how) +
             (t.bytes == want ? "" : " (not those)"));
   const auto restored = rest_stor(o.path, from, o.payload, n);

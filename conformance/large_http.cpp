@@ -41,8 +41,10 @@ std::string read_back(const std::string& path, const LargeObject& o) {
 
 TEST(Large, HttpPut) {
   LARGE_HTTP_OBJECT(o);
-  const auto got = read_back(o.path, o);
+  check_flat_and_once(o.upload, /*upload=*/true, "HTTP PUT");
+  const auto [got, m] = probed([&] { return read_back(o.path, o); });
   check(got.empty(), kExact, std::to_string(o.payload.size) + " bytes, SHA-256 " + o.sha256, got);
+  if (got.empty()) check_flat_and_once(m, /*upload=*/false, "HTTP GET");
 }
 
 TEST(Large, HttpPutChunked) {
@@ -52,10 +54,11 @@ TEST(Large, HttpPutChunked) {
   o.payload = bench::Payload{suite().next_seed(), kLargeSize};
   o.path = suite().http_dir("large") + "chunked.bin";
   bench::HttpClient c(*suite().target().http);
-  const auto put = c.put(o.path, o.payload, /*chunked=*/true);
+  const auto [put, up] = probed([&] { return c.put(o.path, o.payload, /*chunked=*/true); });
   ASSERT_TRUE(put.completed() && put.status < 300)
       << "chunked PUT of " << bytes(kLargeSize) << ": status " << put.status << " "
       << put.curl_error << " after " << bytes(put.body_bytes);
+  check_flat_and_once(up, /*upload=*/true, "HTTP chunked PUT");
   o.sha256 = sha256_of(o.payload);
   const auto got = read_back(o.path, o);
   check(got.empty(), kExact, std::to_string(o.payload.size) + " bytes, SHA-256 " + o.sha256, got);

@@ -31,7 +31,8 @@
 #                    object of 2^32 + 4097 bytes: "N bytes, SHA-256", "Content-Length: N",
 #                    "213 N", ".../N" of a Content-Range: N <= 4294967295; or bytes that
 #                    first differ at an offset past 2^32: N >= 4294967296; a REST past
-#                    2^32 that got "N of 4096 bytes": N <= 4095
+#                    2^32 that got "N of 4096 bytes": N <= 4095; an FTP SIZE after a
+#                    REST+STOR or APPE across 2^32 that read "size N": N <= 4294967295
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/gtest_report.cmake")
 foreach(var CONFORMANCE PROFILE FILTER MUST_FAIL OUT)
@@ -58,7 +59,8 @@ set(bounds
   "Large|\"213 ([0-9]+)\"|0|4294967295"
   "Large|Content-Range: bytes [^/]*/([0-9]+)|0|4294967295"
   "Large|first differs at ([0-9]+)|4294967296|"
-  "Large|([0-9]+) of 4096 bytes|0|4095")
+  "Large|([0-9]+) of 4096 bytes|0|4095"
+  "Large|size ([0-9]+)|0|4294967295")
 
 # The figure of a failure message and whether it shows the defect: sets `figure` (what
 # was read, for the log) and `shown` (TRUE/FALSE).
