@@ -65,6 +65,7 @@ constexpr const char* kFooter = R"(Tests are named after what they check:
   P1FlatMemory.*  P2NoCopies.*  P3FirstByte.*  P4FdLeaks.*  P5Coherency.*
   P6AtomicCommit.*  P7UnknownLength.*          the properties of DESIGN.md
   BadInput.*  Security.*                       hostile input over both protocols
+  Large.*     sizes and offsets past 2^31 and 2^32 (issue 17): only with --large
 Before the tests it prints what the target offers (writes with credentials or anonymous,
 Range, ETag, DAV, FEAT): a test of something the target does not offer is skipped with
 the reason, never failed under a property. After them, one line per property and RFC:
@@ -84,9 +85,9 @@ differ from --expect-skips; 2 nothing was tested, a --require group was not (all
 tests skipped or none selected), or more skips than --max-skips; 3 usage errors.)";
 
 // The groups --require accepts (summary.hpp: group_of).
-const std::set<std::string> kGroups{"P1",      "P2",      "P3",      "P4",       "P5",
-                                    "P6",      "P7",      "Rfc959",  "Rfc2428",  "Rfc3659",
-                                    "Rfc9110", "Rfc9112", "Rfc4918", "BadInput", "Security"};
+const std::set<std::string> kGroups{
+    "P1",      "P2",      "P3",      "P4",      "P5",      "P6",       "P7",       "Rfc959",
+    "Rfc2428", "Rfc3659", "Rfc9110", "Rfc9112", "Rfc4918", "BadInput", "Security", "Large"};
 
 }  // namespace
 
@@ -124,6 +125,11 @@ int main(int argc, char** argv) {
                  "Ops the target does not support, when it cannot say (OPTIONS, FEAT): "
                  "http-post, http-post-chunked, http-put-chunked, ftp-appe, ftp-rest, ...")
       ->delimiter(',');
+  auto* root_on_option = app.get_option("--root-on");
+  app.add_flag("--large", config.large_tests,
+               "Run the Large.* tests on an object of 2^32 + 4097 bytes (issue 17); the "
+               "spawned refserver's root goes on disk unless --root-on says otherwise. "
+               "Pair with --require Large, so that a run where they all skipped is not green");
   app.add_option("--seed", config.seed, "Payload seed")->capture_default_str();
   app.add_option("--slowloris-seconds", config.slowloris_seconds,
                  "A client that never finishes its header block must be cut off within this")
@@ -142,6 +148,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     config.target.root_on = bench::parse_root_on(root_on);
+    // Two 4 GiB objects and a chunked third would want 12 GiB of RAM on tmpfs.
+    if (config.large_tests && root_on_option->count() == 0)
+      config.target.root_on = bench::RootOn::disk;
     config.without.insert(without.begin(), without.end());
     if (!sizes.empty()) {
       const auto list = bench::parse_size_list(sizes);

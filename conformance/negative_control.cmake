@@ -3,7 +3,7 @@
 # figure that shows the defect, read from the "actual:" line of its failure and held to
 # the bound of its property (the table below). So a detector that stopped catching its
 # defect, or a test that failed for another reason (its setup, a timeout: no such
-# figure), turns this red.
+# figure), turns this red. -DEXTRA_ARGS=--large passes suite flags before the rest.
 #
 #   cmake -DCONFORMANCE=path -DPROFILE=spool-upload -DFILTER='P2*'
 #         -DMUST_FAIL='P2NoCopies.HttpPut;...' -DOUT=file.json -P negative_control.cmake
@@ -27,6 +27,12 @@
 #                    root" besides the finished ones: N >= 1
 #   P7UnknownLength  "answered S" with S in 400..599: the upload was refused
 #   Security         "read back the N bytes planted beside the root": N >= 1
+#   Large            (--large, wrap32) a size or byte count read back below 2^32 for an
+#                    object of 2^32 + 4097 bytes: "N bytes, SHA-256", "Content-Length: N",
+#                    "213 N", ".../N" of a Content-Range: N <= 4294967295; or bytes that
+#                    first differ at an offset past 2^32: N >= 4294967296; a REST past
+#                    2^32 that got "N of 4096 bytes": N <= 4095; an FTP SIZE after a
+#                    REST+STOR or APPE across 2^32 that read "size N": N <= 4294967295
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/gtest_report.cmake")
 foreach(var CONFORMANCE PROFILE FILTER MUST_FAIL OUT)
@@ -47,7 +53,14 @@ set(bounds
   "P6AtomicCommit|([0-9]+) bytes short of the source|1|"
   "P2NoCopies|grew ([0-9]+) B \\(rchar|134217728|"
   "P7UnknownLength|answered ([0-9]+)|400|599"
-  "Security|read back the ([0-9]+) bytes planted beside the root|1|")
+  "Security|read back the ([0-9]+) bytes planted beside the root|1|"
+  "Large|([0-9]+) bytes, SHA-256|0|4294967295"
+  "Large|Content-Length: ([0-9]+)|0|4294967295"
+  "Large|\"213 ([0-9]+)\"|0|4294967295"
+  "Large|Content-Range: bytes [^/]*/([0-9]+)|0|4294967295"
+  "Large|first differs at ([0-9]+)|4294967296|"
+  "Large|([0-9]+) of 4096 bytes|0|4095"
+  "Large|size ([0-9]+)|0|4294967295")
 
 # The figure of a failure message and whether it shows the defect: sets `figure` (what
 # was read, for the log) and `shown` (TRUE/FALSE).
@@ -101,7 +114,7 @@ endfunction()
 
 file(REMOVE "${OUT}")
 execute_process(
-  COMMAND "${CONFORMANCE}" --refserver-arg=--legacy "--refserver-arg=${PROFILE}"
+  COMMAND "${CONFORMANCE}" ${EXTRA_ARGS} --refserver-arg=--legacy "--refserver-arg=${PROFILE}"
           "--gtest_filter=${FILTER}" "--gtest_output=json:${OUT}" --gtest_brief=1
   RESULT_VARIABLE rc
   OUTPUT_VARIABLE out

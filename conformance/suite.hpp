@@ -38,6 +38,7 @@ struct Config {
   std::uint64_t seed = 1;
   std::set<std::string> without;  // ops declared unsupported ("http-post", ...)
   double slowloris_seconds = 30;  // a stalled header block must be cut off within this
+  bool large_tests = false;       // --large: the Large.* tests, an object past 2^32 bytes
 };
 
 // The operations the property tests run, as streambench names them.
