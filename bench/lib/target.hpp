@@ -3,7 +3,7 @@
 // store root (for white-box checks) and the running process when the harness started
 // it (which it then stops when the Target goes).
 //
-//   auto t = Target::spawn_refserver(binary, RootOn::tmpfs);     // default of streambench
+//   auto t = Target::spawn_refserver(binary, RootOn::disk);      // default of streambench
 //   auto t = Target::spawn(Command::shell("scripts/peers/nginx"));  // any launcher
 //   auto t = Target::attach("http://u:p@127.0.0.1:8080/", "", 1234); // started by the user
 #pragma once
