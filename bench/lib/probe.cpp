@@ -143,14 +143,29 @@ Probe::Totals Probe::totals_locked(bool at_begin) {
   const auto is_alive_pid = [&](pid_t pid) {
     return std::any_of(alive.begin(), alive.end(), [pid](const auto& a) { return a.first == pid; });
   };
+  for (auto& [key, s] : seen_)
+    if (std::find(alive.begin(), alive.end(), key) == alive.end()) s.gone = true;
+  // Whether a gone process's io is in a live member's now: the parent that reaped it
+  // added it to its own counters, and if that parent is gone too, its parent did the
+  // same (vsftpd: the listener reaps a session that reaped the process that moved the
+  // data). Counting such a process as well would count its bytes twice.
+  const auto folded_into_the_living = [&](const Seen& gone) {
+    pid_t parent = gone.ppid;
+    for (std::size_t hops = 0; hops <= seen_.size(); ++hops) {
+      if (is_alive_pid(parent)) return true;
+      const auto it = std::find_if(seen_.begin(), seen_.end(), [parent](const auto& e) {
+        return e.first.first == parent && e.second.gone;
+      });
+      if (it == seen_.end()) return false;  // reaped outside the tree, or never seen
+      parent = it->second.ppid;
+    }
+    return false;
+  };
   Totals t;
   for (auto& [key, s] : seen_) {
-    const bool now = std::find(alive.begin(), alive.end(), key) != alive.end();
-    if (!now) s.gone = true;
     t.cpu_ns += proc::cpu_ns_between(s.cpu_at_begin, s.cpu);
     if (!s.cpu_at_begin.ns || !s.cpu.ns) t.cpu_from_ticks = true;
-    // A gone process reaped by a parent in the tree: its io is in the parent's now.
-    if (s.gone && is_alive_pid(s.ppid)) continue;
+    if (s.gone && folded_into_the_living(s)) continue;
     t.io += s.io;
   }
   return t;

@@ -31,9 +31,10 @@
 //   - io (rchar, wchar, read_bytes, write_bytes) and CPU time deltas over the tree.
 //     Processes that end during a measurement are accounted as the kernel does: the
 //     io of a process reaped by a parent that is in the tree is already in that
-//     parent's counters; the last reading of any other (orphaned, or reaped by the
-//     harness as a subreaper) is kept and added in. CPU time (of all threads, those
-//     that exited too, without the children's) is read in ns from each process's
+//     parent's counters (and in its parent's, once it too is reaped: what a living
+//     member's counters hold is not added again); the last reading of any other
+//     (orphaned, or reaped by the harness as a subreaper) is kept and added in. CPU time (of all
+//     threads, those that exited too, without the children's) is read in ns from each process's
 //     CPU-time clock, in 10 ms clock ticks only where that cannot be read (see
 //     proc::CpuTime), and always keeps the last reading of a gone process. A process
 //     that lives and dies between two samples (every few ms; io and CPU are read

@@ -339,6 +339,42 @@ TEST(Probe, CountsTheIoOfAChildReapedMidMeasurementOnce) {
   EXPECT_EQ(run.after_reap.wchar, run.m.io.wchar);
 }
 
+// vsftpd's shape at QUIT: the process that moved the data exits and its session reaps
+// it, then the session exits and the listener (the probe's root) reaps that. Each reap
+// adds the child's io to the parent's, so the bytes end in the listener's counters and
+// must not be counted again for either gone process (a 4 GiB STOR read "copies = 2.00").
+TEST(Probe, CountsTheIoOfAGrandchildReapedThroughItsGoneParentOnce) {
+  ForkedChild listener([](ForkedChild::Channel& ch) {
+    ch.reply("ready");
+    ch.wait_command();
+    const pid_t session = ::fork();
+    if (session == 0) {
+      const pid_t mover = ::fork();
+      if (mover == 0) {
+        write_file(4 * MiB);
+        ch.reply("worked");
+        ch.wait_command();
+        ::_exit(0);
+      }
+      ::waitpid(mover, nullptr, 0);
+      ::_exit(0);
+    }
+    ::waitpid(session, nullptr, 0);
+    ch.reply("reaped");
+    ch.wait_command();
+  });
+  ASSERT_EQ(listener.read_reply(), "ready");
+  Probe probe(listener.pid(), {.sample_interval = std::chrono::milliseconds(2)});
+  probe.begin();
+  ASSERT_EQ(listener.ask('w'), "worked");
+  const auto while_alive = probe.io_now();  // every process read after the work
+  ASSERT_EQ(listener.ask('x'), "reaped");
+  const auto m = probe.end();
+  EXPECT_GE(while_alive.wchar, 4 * MiB);
+  EXPECT_GE(m.io.wchar, 4 * MiB);
+  EXPECT_LT(m.io.wchar, 5 * MiB) << "counted twice: in the listener and as a gone process";
+}
+
 TEST(Probe, MeasuresCpuTime) {
   const auto m = measure_child([] { burn_cpu(std::chrono::milliseconds(150)); });
   EXPECT_GE(m.cpu_ms, 50);  // 150 ms of CPU (not of wall time: the same on a busy machine)
