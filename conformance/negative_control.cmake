@@ -32,7 +32,9 @@
 #                    "213 N", ".../N" of a Content-Range: N <= 4294967295; or bytes that
 #                    first differ at an offset past 2^32: N >= 4294967296; a REST past
 #                    2^32 that got "N of 4096 bytes": N <= 4095; an FTP SIZE after a
-#                    REST+STOR or APPE across 2^32 that read "size N": N <= 4294967295
+#                    REST+STOR or APPE across 2^32 that read "size N": N <= 4294967295;
+#                    a Content-Length past 2^63 "accepted: status N": N in 200..299; a
+#                    REST past the end after which "N bytes sent": N >= 1
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/gtest_report.cmake")
 foreach(var CONFORMANCE PROFILE FILTER MUST_FAIL OUT)
@@ -60,7 +62,9 @@ set(bounds
   "Large|Content-Range: bytes [^/]*/([0-9]+)|0|4294967295"
   "Large|first differs at ([0-9]+)|4294967296|"
   "Large|([0-9]+) of 4096 bytes|0|4095"
-  "Large|size ([0-9]+)|0|4294967295")
+  "Large|size ([0-9]+)|0|4294967295"
+  "Large|accepted: status ([0-9]+)|200|299"
+  "Large|([0-9]+) bytes sent|1|")
 
 # The figure of a failure message and whether it shows the defect: sets `figure` (what
 # was read, for the log) and `shown` (TRUE/FALSE).
@@ -112,18 +116,27 @@ function(judge_figure test message)
   set(shown ${shown} PARENT_SCOPE)
 endfunction()
 
+# -DSPAWN='command' runs the suite against that launcher (a server of the suite's own with
+# a planted defect, conformance/testing/) instead of the refserver; PROFILE then names it.
+if(DEFINED SPAWN)
+  set(target_args --spawn "${SPAWN}")
+  set(who "${PROFILE}")
+else()
+  set(target_args --refserver-arg=--legacy "--refserver-arg=${PROFILE}")
+  set(who "legacy ${PROFILE}")
+endif()
 file(REMOVE "${OUT}")
 execute_process(
-  COMMAND "${CONFORMANCE}" ${EXTRA_ARGS} --refserver-arg=--legacy "--refserver-arg=${PROFILE}"
+  COMMAND "${CONFORMANCE}" ${EXTRA_ARGS} ${target_args}
           "--gtest_filter=${FILTER}" "--gtest_output=json:${OUT}" --gtest_brief=1
   RESULT_VARIABLE rc
   OUTPUT_VARIABLE out
   ERROR_VARIABLE err)
 if(NOT EXISTS "${OUT}")
-  message(FATAL_ERROR "legacy ${PROFILE}: the suite wrote no report (exit ${rc}):\n${out}\n${err}")
+  message(FATAL_ERROR "${who}: the suite wrote no report (exit ${rc}):\n${out}\n${err}")
 endif()
 if(rc EQUAL 0)
-  message(FATAL_ERROR "legacy ${PROFILE}: every test of ${FILTER} passed; the defect went unseen")
+  message(FATAL_ERROR "${who}: every test of ${FILTER} passed; the defect went unseen")
 endif()
 
 # Each failed test, and whether one of its failures shows the defect within its bound
@@ -151,7 +164,7 @@ endforeach()
 set(problems "")
 foreach(test IN LISTS MUST_FAIL)
   if(NOT test IN_LIST failed)
-    string(APPEND problems "  ${test} did not fail against --legacy ${PROFILE}\n")
+    string(APPEND problems "  ${test} did not fail against ${who}\n")
   elseif(NOT caught_${test})
     string(APPEND problems "  ${test} failed, but no failure shows the defect's figure within "
                            "its bound:${figures_${test}}\n")
@@ -160,8 +173,8 @@ foreach(test IN LISTS MUST_FAIL)
   endif()
 endforeach()
 if(problems)
-  message(FATAL_ERROR "legacy ${PROFILE}: the suite did not catch the defect as it must:\n${problems}\n"
+  message(FATAL_ERROR "${who}: the suite did not catch the defect as it must:\n${problems}\n"
                       "failed tests: ${failed}\n--- output ---\n${out}")
 endif()
 list(LENGTH MUST_FAIL n)
-message(STATUS "legacy ${PROFILE}: all ${n} expected tests failed, each with its figure in bound")
+message(STATUS "${who}: all ${n} expected tests failed, each with its figure in bound")

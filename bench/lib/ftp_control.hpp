@@ -43,10 +43,11 @@ class FtpControl {
     return reply;
   }
 
-  // Sends "line\r\n" and reads the reply.
-  FtpReply command(const std::string& line) {
+  // Sends "line\r\n" and reads the reply (waiting up to `timeout` for it).
+  FtpReply command(const std::string& line,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     send_raw(line + "\r\n");
-    return read_reply();
+    return read_reply(timeout);
   }
   bool send_raw(std::string_view bytes) { return conn_.send(bytes); }
 

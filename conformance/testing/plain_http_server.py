@@ -15,10 +15,12 @@ in hex; POST answers 405. OPTIONS sends Allow but no `DAV` header: with no PROPF
 PROPPATCH, COPY or MOVE the server is not DAV class 1 (RFC 4918 §18.1) and does not
 claim to be.
 
-Launcher contract (as scripts/peers/lib.sh): `--root DIR` (default: a new temp dir under
-$TMPDIR, removed at exit); once listening prints one line on stdout,
-  streamcheck-ready pid=PID http=http://127.0.0.1:PORT/ root=DIR
-logs to stderr, and exits 0 on SIGTERM, SIGINT or SIGHUP, or when its parent goes.
+`--length32` plants a defect for a negative control: a Content-Length of any number of
+digits is read modulo 2^32, as a server that keeps it in 32 bits would (zuul #169): a
+PUT announcing 2^63 bytes stores an empty file and answers 201.
+
+Launcher contract (launcher_contract.py, as scripts/peers/lib.sh): `--root DIR`; once
+listening prints `streamcheck-ready pid=PID http=http://127.0.0.1:PORT/ root=DIR`.
 """
 import argparse
 import email.errors
@@ -27,13 +29,12 @@ import http.server
 import os
 import re
 import shutil
-import signal
 import stat
 import sys
 import tempfile
-import threading
-import time
 import urllib.parse
+
+import launcher_contract
 
 CHUNK = 256 * 1024  # the one buffer a transfer goes through
 MAX_LINE = 4096  # a chunk-size line or a trailer field line
@@ -79,6 +80,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # the headers go out at once, not after the first body segment
     root = ""  # the real path of the served tree, set by main()
     no_last_modified = False  # --no-last-modified
+    length32 = False  # --length32
 
     # --- what the base class does not check: it judges the request line and header syntax only
     def parse_request(self):
@@ -107,7 +109,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             problem = "an HTTP/1.1 request needs exactly one Host field"  # RFC 9112 §3.2
         elif te and cl:  # RFC 9112 §6.1: may be smuggling; reject and close
             problem = "Content-Length and Transfer-Encoding together"
-        elif cl and (len(set(cl)) > 1 or not re.fullmatch(r"[0-9]{1,18}", cl[0].strip())):
+        elif cl and (len(set(cl)) > 1 or not re.fullmatch(
+                r"[0-9]+" if self.length32 else r"[0-9]{1,18}", cl[0].strip())):
             problem = "invalid Content-Length"  # RFC 9112 §6.3
         elif te and ",".join(te).replace(" ", "").lower() != "chunked":
             self.send_error(501, "only the chunked transfer coding is supported")
@@ -116,6 +119,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(400, problem)  # send_error says Connection: close
             return False
         self.length = None if te else int(cl[0]) if cl else 0  # None: chunked
+        if self.length and self.length32:
+            self.length %= 1 << 32
         self.body_done = self.length == 0
         return True
 
@@ -383,41 +388,28 @@ def main():
     ap.add_argument("--no-last-modified", action="store_true",
                     help="send no Last-Modified (RFC 9110 §8.8.2.1: an origin server SHOULD): "
                          "for showing that a SHOULD not met is a warning, not a failure")
+    ap.add_argument("--length32", action="store_true",
+                    help="a planted defect, for a negative control: Content-Length read "
+                         "modulo 2^32")
     args = ap.parse_args()
     if args.root and not os.path.isdir(args.root):
         ap.error("--root %s: not a directory" % args.root)
 
-    def stop(signum, frame):
-        raise SystemExit(0)  # out of serve_forever(), into the finally below
-
-    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(s, stop)
-    root = args.root or tempfile.mkdtemp(prefix="streamcheck-plain-http.")
-    try:
-        Handler.root = os.path.realpath(root)
+    def start(root):
+        Handler.root = root
         Handler.no_last_modified = args.no_last_modified
+        Handler.length32 = args.length32
         server = Server(("127.0.0.1", 0), Handler)
-
-        parent = os.getppid()
-
-        def watch():  # started through `sh -c`, we would outlive a dead harness otherwise
-            while os.getppid() == parent:
-                time.sleep(1)
-            os.kill(os.getpid(), signal.SIGTERM)
-
-        threading.Thread(target=watch, daemon=True).start()
         port = server.server_address[1]
-        print(f"streamcheck-ready pid={os.getpid()} http=http://127.0.0.1:{port}/ "
-              f"root={Handler.root}", flush=True)
-        print("plain_http_server: serving %s" % Handler.root, file=sys.stderr, flush=True)
-        with server:
-            server.serve_forever()
-    finally:
-        for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(s, signal.SIG_IGN)
-        if not args.root:
-            shutil.rmtree(root, ignore_errors=True)
-    return 0
+        print("plain_http_server: serving %s" % root, file=sys.stderr, flush=True)
+
+        def run():
+            with server:
+                server.serve_forever()
+
+        return f"streamcheck-ready pid={os.getpid()} http=http://127.0.0.1:{port}/ root={root}", run
+
+    return launcher_contract.serve(args.root, "streamcheck-plain-http.", start)
 
 
 if __name__ == "__main__":
