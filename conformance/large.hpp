@@ -1,11 +1,12 @@
 // Issue 17's object past 4 GiB for the Large.* tests (run with --large): 2^32 + 4097
 // bytes, so that sizes and offsets cross 2^31 and 2^32 and a 32-bit size reads 4097.
 // Uploading it costs seconds, so each protocol's copy is made once per process and
-// shared; the tests that change it (REST+STOR, APPE) put its bytes back as they were.
+// shared, and no test changes it (REST+STOR and APPE finish objects of their own).
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "bench/lib/probe.hpp"
 #include "bench/lib/transfer.hpp"
