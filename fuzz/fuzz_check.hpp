@@ -76,9 +76,11 @@ class FuzzInput {
 // Cuts `data` into pieces at points drawn from `seed` (one piece length per seed byte,
 // 1 to 16 bytes, cycling through the seed; the whole of `data` when the seed is empty),
 // so a streaming parser can be fed the same bytes split in a way the input chooses.
+// Empty data is one empty piece, as the unsplit feed is: an empty feed has its meaning
+// (a parser in error says so even then).
 inline std::vector<std::string_view> split_by(std::string_view data, std::string_view seed) {
   std::vector<std::string_view> pieces;
-  if (seed.empty()) {
+  if (seed.empty() || data.empty()) {
     pieces.push_back(data);
     return pieces;
   }

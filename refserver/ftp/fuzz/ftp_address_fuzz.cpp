@@ -55,9 +55,12 @@ void check_eprt(std::string_view arg) {
   }
   FUZZ_CHECK(parsed->port() != 0);
   const ip::address& address = parsed->address();
-  // Protocol 2 may still name an IPv4 peer, as an IPv4-mapped address (taken unmapped).
-  FUZZ_CHECK(arg.size() > 2 && (arg[1] == '1' || arg[1] == '2'));
-  if (arg[1] == '1') FUZZ_CHECK_MSG(address.is_v4(), printable(arg));
+  // The protocol field may have leading zeros ("02"). Protocol 2 may still name an IPv4
+  // peer, as an IPv4-mapped address (taken unmapped).
+  std::string_view proto = arg.substr(1, arg.find(arg.front(), 1) - 1);
+  while (proto.size() > 1 && proto.front() == '0') proto.remove_prefix(1);
+  FUZZ_CHECK_MSG(proto == "1" || proto == "2", printable(arg));
+  if (proto == "1") FUZZ_CHECK_MSG(address.is_v4(), printable(arg));
   if (address.is_v6()) FUZZ_CHECK(address.to_v6().scope_id() == 0);
   const std::string canonical = std::string(address.is_v4() ? "|1|" : "|2|") + address.to_string() +
                                 "|" + std::to_string(parsed->port()) + "|";
