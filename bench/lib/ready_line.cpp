@@ -30,6 +30,13 @@ std::vector<std::string_view> split_words(std::string_view line) {
   return words;
 }
 
+bool has_control(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
 // Ready lines are short; keep messages short too when the input is garbage.
 std::string quoted_excerpt(std::string_view text) {
   constexpr std::size_t kMax = 120;
@@ -119,6 +126,10 @@ ReadyLine parse_ready_line(std::string_view line) {
     } else if (key == "ftp") {
       ready.ftp = parse_field_url(key, value, {"ftp", "ftps"});
       ready.ftp_text = std::string(value);
+    } else if (has_control(word)) {
+      // A value that is only a line end ("x=\n\t") would come back empty once the line
+      // is printed and read again; pid and the URLs refuse control bytes themselves.
+      fail("field " + quoted_excerpt(word) + " has a control character");
     } else if (key == "root") {
       if (!value.starts_with('/'))
         fail("root= wants an absolute path, got " + quoted_excerpt(value));

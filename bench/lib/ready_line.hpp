@@ -45,7 +45,7 @@ bool is_ready_line(std::string_view line);
 // on: a missing prefix; a field that is not key=value or has an empty key or value; a key
 // given twice; a missing pid, or one that is not a decimal number in 1..2^31-1; neither
 // http= nor ftp=; a URL that does not parse or has the wrong scheme for its key; a root=
-// that is not an absolute path.
+// that is not an absolute path; a root= or other field with a control character.
 ReadyLine parse_ready_line(std::string_view line);
 
 }  // namespace streamcheck::bench

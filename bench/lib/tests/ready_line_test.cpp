@@ -139,7 +139,9 @@ INSTANTIATE_TEST_SUITE_P(
         Hostile{"streamcheck-ready pid=1 http=127.0.0.1:80", "scheme://"},
         Hostile{"streamcheck-ready pid=1 http=http://h:0/", "out of range"},
         Hostile{"streamcheck-ready pid=1 http=http://:80/", "empty host"},
-        Hostile{"streamcheck-ready\x01\xff pid=1", "start with"}));
+        Hostile{"streamcheck-ready\x01\xff pid=1", "start with"},
+        Hostile{"streamcheck-ready pid=4 http=http://h/ r=\n\t", "control character"},
+        Hostile{"streamcheck-ready pid=4 http=http://h/ root=/a\x1b", "control character"}));
 
 TEST(ReadyLine, EmbeddedNulIsRejected) {
   using namespace std::string_view_literals;
