@@ -52,6 +52,19 @@ std::string payload_bytes(const bench::Payload& p, std::uint64_t from, std::size
 // "4096 bytes from 4294967295: first differs at 4294967296 (0x1f, want 0x8a)".
 std::string compare_window(const bench::Payload& p, std::uint64_t from, const std::string& got);
 
+// Binds `o` to the shared object of `make` (http_large or ftp_large), after the skips:
+// not --large, or `op` (what reads it back) not runnable; a failed upload fails the test.
+#define LARGE_OBJECT(o, make, op)                                   \
+  SKIP_UNLESS_LARGE();                                              \
+  SKIP_UNLESS_RUNNABLE(op);                                         \
+  const ::streamcheck::conformance::LargeObject* o##_ptr = nullptr; \
+  try {                                                             \
+    o##_ptr = &make();                                              \
+  } catch (const std::exception& e) {                               \
+    FAIL() << e.what();                                             \
+  }                                                                 \
+  const ::streamcheck::conformance::LargeObject& o = *o##_ptr
+
 // GTEST_SKIP() unless the run was started with --large.
 #define SKIP_UNLESS_LARGE()                                                         \
   do {                                                                              \

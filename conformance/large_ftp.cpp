@@ -19,16 +19,7 @@ namespace {
 constexpr std::uint64_t k2To32 = std::uint64_t{1} << 32;
 const std::string kSizeText = std::to_string(kLargeSize);
 
-#define LARGE_FTP_OBJECT(o)             \
-  SKIP_UNLESS_LARGE();                  \
-  SKIP_UNLESS_RUNNABLE(Op::ftp_retr);   \
-  const LargeObject* o##_ptr = nullptr; \
-  try {                                 \
-    o##_ptr = &ftp_large();             \
-  } catch (const std::exception& e) {   \
-    FAIL() << e.what();                 \
-  }                                     \
-  const LargeObject& o = *o##_ptr
+#define LARGE_FTP_OBJECT(o) LARGE_OBJECT(o, ftp_large, Op::ftp_retr)
 
 // Everything the data connection carries until the server closes it (up to `limit`
 // bytes kept; all counted), waiting at most 10 s between pieces.

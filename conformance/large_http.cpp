@@ -28,16 +28,7 @@ std::string read_back(const std::string& path, const LargeObject& o) {
   return "";
 }
 
-#define LARGE_HTTP_OBJECT(o)            \
-  SKIP_UNLESS_LARGE();                  \
-  SKIP_UNLESS_RUNNABLE(Op::http_get);   \
-  const LargeObject* o##_ptr = nullptr; \
-  try {                                 \
-    o##_ptr = &http_large();            \
-  } catch (const std::exception& e) {   \
-    FAIL() << e.what();                 \
-  }                                     \
-  const LargeObject& o = *o##_ptr
+#define LARGE_HTTP_OBJECT(o) LARGE_OBJECT(o, http_large, Op::http_get)
 
 TEST(Large, HttpPut) {
   LARGE_HTTP_OBJECT(o);
