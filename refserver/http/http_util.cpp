@@ -128,7 +128,6 @@ RangeRequest parse_range(std::string_view header, uint64_t size) {
   if (dash == std::string_view::npos) return {};
   auto first_text = trim(spec.substr(0, dash));
   auto last_text = trim(spec.substr(dash + 1));
-  RangeRequest out;
   if (first_text.empty()) {  // suffix range "-n": the last n bytes
     auto n = parse_u64(last_text);
     if (!n) return {};

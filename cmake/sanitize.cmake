@@ -1,0 +1,38 @@
+# Sanitizer builds (issue 18): -DSTREAMCHECK_SANITIZE=address,undefined or =thread builds
+# everything (the refserver, the harness, the tests) instrumented, so that the whole ctest
+# suite runs under the sanitizer. scripts/test --sanitize LIST configures such a build in
+# a directory of its own and sets the runtime options (log files it checks afterwards).
+#
+# Undefined behaviour stops the process (no recovery): a report nobody reads is no finding,
+# and a stopped server or tool fails its test. GCC's sanitizers are used, so the build
+# needs nothing beyond gcc's own libasan, libubsan and libtsan.
+
+set(STREAMCHECK_SANITIZE "" CACHE STRING
+    "Sanitizers for the whole build: address,undefined or thread (empty: none)")
+
+if(STREAMCHECK_SANITIZE)
+  if(STREAMCHECK_FUZZ)
+    message(FATAL_ERROR "STREAMCHECK_SANITIZE and STREAMCHECK_FUZZ each choose the sanitizers; "
+                        "set one of them")
+  endif()
+  string(REPLACE "," ";" _sanitizers "${STREAMCHECK_SANITIZE}")
+  foreach(s IN LISTS _sanitizers)
+    if(NOT s MATCHES "^(address|undefined|thread)$")
+      message(FATAL_ERROR "STREAMCHECK_SANITIZE: unknown sanitizer '${s}' "
+                          "(address, undefined, thread)")
+    endif()
+  endforeach()
+  if("thread" IN_LIST _sanitizers AND "address" IN_LIST _sanitizers)
+    message(FATAL_ERROR "STREAMCHECK_SANITIZE: thread and address cannot be combined")
+  endif()
+  set(_flags -fsanitize=${STREAMCHECK_SANITIZE} -fno-omit-frame-pointer)
+  if("undefined" IN_LIST _sanitizers)
+    list(APPEND _flags -fno-sanitize-recover=undefined)
+  endif()
+  add_compile_options(${_flags})
+  add_link_options(${_flags})
+  # Instrumented code makes GCC warn falsely (its manual says -fsanitize gives spurious
+  # -Wmaybe-uninitialized, e.g. in <regex>); the normal build keeps -Werror for real ones.
+  target_compile_options(sc_warnings INTERFACE -Wno-error)
+  message(STATUS "streamcheck: sanitizers ${STREAMCHECK_SANITIZE}")
+endif()
