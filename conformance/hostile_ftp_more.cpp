@@ -24,10 +24,14 @@ constexpr Requirement kListeners{
     "DESIGN bad input, P4",
     "A PASV (EPSV) replaces the last one's listening socket: a hundred in a row leave the "
     "server's descriptors where one would."};
-constexpr Requirement kRest{"RFC 3659 §5.3",
-                            "After REST past the end of the file, RETR sends no byte: 554 (or "
-                            "another error), or an empty transfer; never bytes of a wrapped "
-                            "offset."};
+constexpr Requirement kRest{
+    "RFC 959 §4.1.3, RFC 3659 §5",
+    "REST n then RETR skips n octets: for an n past the end of the file no byte is sent (554 "
+    "or another error, or an empty transfer), never bytes from an offset the server wrapped."};
+constexpr Requirement kEmptyLine{
+    "RFC 959 §4.2",
+    "An empty line carries no command: it is ignored or refused (500-502), and the next "
+    "command is answered."};
 constexpr Requirement kEprtRefused{"RFC 2428 §2",
                                    "EPRT with a network protocol the server does not support is "
                                    "refused."};
@@ -120,6 +124,19 @@ void eprt_unknown_protocol() {
     check(r.code == 522, kEprt522, "reply 522", reply_text(r));
 }
 
+// An empty line, then NOOP: the NOOP's 200 first (the line ignored, as vsftpd does), or
+// after a 500-502 to the line.
+void empty_line() {
+  auto c = suite().ftp_raw();
+  c->send_raw("\r\n");
+  const auto first = c->command("NOOP");
+  const bool refused = first.code >= 500 && first.code <= 502;
+  const auto noop = refused ? c->read_reply() : first;
+  check(noop.code == 200, kEmptyLine,
+        "NOOP's 200 (after 500, 501 or 502 to the empty line, or with the line ignored)",
+        refused ? reply_text(first) + ", then " + reply_text(noop) : reply_text(first));
+}
+
 Case with_known(Case c) {
   c.needs = Op::ftp_stor;
   return c;
@@ -197,7 +214,8 @@ std::vector<Case> cases() {
   v.push_back(ftp_case("BadInput", "FtpUnknownStructure", [] { return "STRU X"; }, {504, 501}));
   v.push_back(ftp_case("BadInput", "FtpAlloPast2To64", [] { return "ALLO 99999999999999999999"; },
                        {200, 202, 501, 504}));
-  v.push_back(ftp_case("BadInput", "FtpEmptyCommandLine", [] { return ""; }, {500, 501, 502}));
+  v.push_back(
+      Case{"BadInput", "FtpEmptyLineThenNoop", Proto::ftp, empty_line, "", std::nullopt, true});
   return v;
 }
 

@@ -68,6 +68,7 @@ void thousand_ranges(bool overlapping) {
   conn->send(get_known("Range: " + spec + "\r\n"));
   const auto r = conn->read_http_response(10s, false, 64 << 20);
   if (r && r->status == 206) {
+    record("ranges", "206 with " + std::to_string(r->body.size()) + " bytes");
     const std::size_t bound = 2 * k.content.size() + 256 * 1000;
     check(r->body.size() <= bound, kRanges, "a 206 of at most " + std::to_string(bound) + " bytes",
           "206 with " + std::to_string(r->body.size()) + " bytes for a " +
