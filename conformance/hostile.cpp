@@ -1,5 +1,7 @@
 #include "conformance/hostile.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -206,6 +208,89 @@ Case ftp_case(const char* suite_name, const char* name, std::function<std::strin
       std::move(object),
       std::nullopt,
       login};
+}
+
+Case http_rule_case(const char* suite_name, const char* name, std::optional<Op> needs,
+                    const Requirement& rule, std::function<std::string()> request,
+                    std::vector<int> codes, std::string object) {
+  return Case{suite_name,
+              name,
+              Proto::http,
+              [rule, request, codes] {
+                const auto r = http_exchange(request());
+                const bool ok =
+                    r && std::find(codes.begin(), codes.end(), r->status) != codes.end();
+                check(ok, rule, "status " + codes_list_text(codes), status_text(r));
+              },
+              std::move(object),
+              needs};
+}
+
+Case ftp_rule_case(const char* suite_name, const char* name, const Requirement& rule,
+                   std::function<std::string()> command, std::vector<int> codes, bool login) {
+  return Case{suite_name,
+              name,
+              Proto::ftp,
+              [rule, command, codes, login] {
+                auto c = suite().ftp_raw(login);
+                const auto r = c->command(command());
+                const bool ok = std::find(codes.begin(), codes.end(), r.code) != codes.end();
+                check(ok, rule, "reply " + codes_list_text(codes), reply_text(r));
+              },
+              "",
+              std::nullopt,
+              login};
+}
+
+void check_refused_or_stored(const std::optional<bench::RawHttpResponse>& r,
+                             const std::string& path, const std::string& expected,
+                             const std::vector<int>& refusals, const Requirement& rule) {
+  if (r && std::find(refusals.begin(), refusals.end(), r->status) != refusals.end()) {
+    record("refused", status_text(r));
+    return;
+  }
+  if (!check(r && r->status / 100 == 2, rule, "status " + codes_list_text(refusals) + " or a 2xx",
+             status_text(r)))
+    return;
+  const auto got = http_exchange("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  http_exchange("DELETE " + path + " HTTP/1.1\r\n" + write_headers() + "\r\n");
+  record("stored", status_text(r) + ", read back: " + status_text(got));
+  check(got && got->status == 200 && got->body == expected, rule,
+        "taken (" + status_text(r) + "): GET " + path + " gives its " +
+            std::to_string(expected.size()) + " bytes",
+        status_text(got) + (got ? ", " + std::to_string(got->body.size()) + " bytes" : ""));
+}
+
+void check_whole_or(const std::optional<bench::RawHttpResponse>& r, const std::vector<int>& others,
+                    const Requirement& rule) {
+  if (r && std::find(others.begin(), others.end(), r->status) != others.end()) {
+    record("answer", status_text(r));
+    return;
+  }
+  const auto& k = http_known();
+  check(r && r->status == 200 && r->body == k.content, rule,
+        "200 with the whole object (" + std::to_string(k.content.size()) + " bytes)" +
+            (others.empty() ? "" : ", or status " + codes_list_text(others)),
+        status_text(r) + (r ? ", " + std::to_string(r->body.size()) + " bytes" : ""));
+}
+
+std::string get_known(const std::string& extra) {
+  return "GET " + http_known().path + " HTTP/1.1\r\nHost: x\r\n" + extra + "\r\n";
+}
+
+std::uint64_t read_data(bench::RawConnection& data, std::string* kept, std::size_t keep,
+                        std::chrono::milliseconds timeout) {
+  std::uint64_t total = 0;
+  char buf[65536];
+  for (;;) {
+    pollfd p{data.fd(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return total;
+    const auto n = ::recv(data.fd(), buf, sizeof buf, 0);
+    if (n <= 0) return total;
+    total += static_cast<std::uint64_t>(n);
+    if (kept && kept->size() < keep)
+      kept->append(buf, std::min(static_cast<std::size_t>(n), keep - kept->size()));
+  }
 }
 
 bool register_cases(std::vector<Case> cases, const char* file, int line) {

@@ -64,6 +64,35 @@ Case http_case(const char* suite_name, const char* name, std::optional<Op> needs
 Case ftp_case(const char* suite_name, const char* name, std::function<std::string()> command,
               std::vector<int> codes, bool login = true, std::string object = "");
 
+// An HTTP case judged by an RFC rule rather than the DESIGN bad-input rule: `request`
+// on a fresh connection must get one of `codes`, and a failure cites `rule`.
+Case http_rule_case(const char* suite_name, const char* name, std::optional<Op> needs,
+                    const Requirement& rule, std::function<std::string()> request,
+                    std::vector<int> codes, std::string object = "");
+// An FTP case judged by exactly `codes` (no other listed error passes): for input a
+// server must take (RFC 959 §5.3: verbs in any case) or refuse one way only.
+Case ftp_rule_case(const char* suite_name, const char* name, const Requirement& rule,
+                   std::function<std::string()> command, std::vector<int> codes, bool login = true);
+
+// For input a server may refuse or take: a status among `refusals` passes as it is; a
+// 2xx must have stored exactly `expected` at `path` (read back with GET; then deleted,
+// so that the case leaves nothing); anything else fails, citing `rule`.
+void check_refused_or_stored(const std::optional<bench::RawHttpResponse>& r,
+                             const std::string& path, const std::string& expected,
+                             const std::vector<int>& refusals, const Requirement& rule);
+// A GET of the known object: a 200 with the whole object, or a status among `others`
+// (judged by status alone: a 304, 412, 416 carries no object).
+void check_whole_or(const std::optional<bench::RawHttpResponse>& r, const std::vector<int>& others,
+                    const Requirement& rule);
+// "GET PATH HTTP/1.1\r\nHost: x\r\n" + `extra` + "\r\n": a read of the known object.
+std::string get_known(const std::string& extra = "");
+
+// What a data connection carries until the server closes it (or `timeout` passes
+// without a byte): the byte count, and the bytes themselves up to `keep` into `kept`.
+std::uint64_t read_data(bench::RawConnection& data, std::string* kept = nullptr,
+                        std::size_t keep = 0,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
 // The white-box side of a traversal case, with the store root known (--root): the
 // places where ../../NAME from the root lands (beside the root, one level above it) that
 // do not exist before the case. Watches nothing when the root is unknown.

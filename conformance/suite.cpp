@@ -305,15 +305,21 @@ Suite::Fds Suite::settled_fds(std::optional<std::size_t> at_most,
     }
     return f;
   };
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Read every 20 ms: settled is the same count for 100 ms, or `at_most` reached, which
+  // is seen as soon as it happens (each hostile case waits on it twice).
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
   Fds last = read();
+  auto same_since = Clock::now();
   for (;;) {
-    std::this_thread::sleep_for(100ms);
+    if (at_most && last.count <= *at_most && last.deleted.empty()) return last;
+    if (!at_most && Clock::now() - same_since >= 100ms) return last;
+    if (Clock::now() > deadline) return last;
+    std::this_thread::sleep_for(20ms);
     Fds now = read();
-    const bool stable = now.count == last.count && now.deleted.size() == last.deleted.size();
+    if (now.count != last.count || now.deleted.size() != last.deleted.size())
+      same_since = Clock::now();
     last = std::move(now);
-    if (at_most ? last.count <= *at_most && last.deleted.empty() : stable) return last;
-    if (std::chrono::steady_clock::now() > deadline) return last;
   }
 }
 

@@ -138,8 +138,8 @@ class Suite {
   // "Authorization: Basic ...\r\n", or "" without credentials.
   std::string http_auth_header();
 
-  // The server's tree: fd count and descriptors on unlinked files, settled (two
-  // readings 100 ms apart agree, or `at_most` is reached, up to `timeout`).
+  // The server's tree: fd count and descriptors on unlinked files, settled (read every
+  // 20 ms: the same for 100 ms, or `at_most` reached, up to `timeout`).
   struct Fds {
     std::size_t count = 0;
     std::vector<std::string> deleted;  // "pid 12 fd 7 -> /tmp/x (deleted)"

@@ -37,14 +37,14 @@ void report(std::vector<MemberFailure>& failures, size_t before, const ObjectPat
   if (!status.is_ok() && failures.size() == before) failures.push_back({path, status});
 }
 
-Status remove_one(Store& store, const ObjectPath& path, std::vector<MemberFailure>& failures,
-                  int depth);
+Status remove_one(Store& store, const ObjectPath& path, std::vector<MemberFailure>& failures);
 
 // Removes each member of the collection `dir`, reporting those that fail. A failure to
-// list `dir` itself is returned, not reported.
-Status remove_members(Store& store, const ObjectPath& dir, std::vector<MemberFailure>& failures,
-                      int depth) {
-  if (depth > kMaxTreeDepth) return too_deep(dir);
+// list `dir` itself is returned, not reported. No depth limit: the walk never goes through
+// a link (remove_one), so it has no loop to cut, and its depth is that of the tree, which
+// kMaxPathBytes bounds (2 048 levels of one-byte names). A limit here would leave a tree
+// that MKCOL or MKD made one level at a time (1 000 deep) impossible to DELETE.
+Status remove_members(Store& store, const ObjectPath& dir, std::vector<MemberFailure>& failures) {
   auto entries = store.list(dir);
   if (!entries) return entries.status();
   for (const Entry& entry : *entries) {
@@ -54,7 +54,7 @@ Status remove_members(Store& store, const ObjectPath& dir, std::vector<MemberFai
       report(failures, before, dir, child.status());
       continue;
     }
-    const Status st = remove_one(store, *child, failures, depth + 1);
+    const Status st = remove_one(store, *child, failures);
     // not_found: removed by another client meanwhile, which is what was asked.
     if (st.code() != Errc::not_found) report(failures, before, *child, st);
   }
@@ -63,12 +63,11 @@ Status remove_members(Store& store, const ObjectPath& dir, std::vector<MemberFai
 
 // remove() first, which takes a file, a symlink or an empty collection in one call, so
 // a walk never goes through a link; the members only when the collection is not empty.
-Status remove_one(Store& store, const ObjectPath& path, std::vector<MemberFailure>& failures,
-                  int depth) {
+Status remove_one(Store& store, const ObjectPath& path, std::vector<MemberFailure>& failures) {
   Status st = store.remove(path);
   if (st.code() != Errc::directory_not_empty) return st;
   const size_t before = failures.size();
-  if (Status members = remove_members(store, path, failures, depth); !members) return members;
+  if (Status members = remove_members(store, path, failures); !members) return members;
   if (failures.size() > before) return members_failed("remove_tree", path, failures, before);
   st = store.remove(path);
   return st || st.code() == Errc::not_found ? Status::ok() : st;
@@ -122,7 +121,7 @@ Status remove_tree(Store& store, const ObjectPath& path, std::vector<MemberFailu
   if (path.is_root()) {
     return Status(Errc::permission_denied, "remove_tree(/): the root cannot be removed");
   }
-  return remove_one(store, path, failures, 0);
+  return remove_one(store, path, failures);
 }
 
 Status copy_tree(Store& store, const ObjectPath& from, const ObjectPath& to, bool depth_infinity,

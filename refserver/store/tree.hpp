@@ -13,7 +13,8 @@
 //
 // Symlinks: remove_tree removes a link, never what it leads to. copy_tree copies what
 // a link beneath the root leads to (list() and stat() follow them); a link loop ends
-// at kMaxTreeDepth levels, reported as a failure.
+// at kMaxTreeDepth levels, reported as a failure. remove_tree has no such limit: it
+// follows no link, and removes a tree of any depth a path can reach.
 #pragma once
 
 #include <stop_token>

@@ -3,8 +3,10 @@
 // done; a collection is never copied into itself; a stop request ends a copy.
 #include "refserver/store/tree.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <stop_token>
@@ -145,6 +147,27 @@ TEST_P(TreeTest, RemoveTreeLeavesNothing) {
   EXPECT_EQ(remove_tree(store(), path("/t"), failures_).code(), Errc::not_found);
   EXPECT_EQ(remove_tree(store(), path("/"), failures_).code(), Errc::permission_denied);
   EXPECT_TRUE(fs::exists(temp_.root())) << "the root stays";
+}
+
+// MKCOL (MKD) makes a tree one level at a time, to any depth a path reaches: DELETE must
+// take it all, past the kMaxTreeDepth that stops a copy's link loops.
+TEST_P(TreeTest, RemoveTreeTakesAThousandLevels) {
+  // Made with mkdirat one level at a time, as a server would: the host path of the bottom
+  // is longer than PATH_MAX.
+  int made = 0;
+  int fd = ::open(temp_.root().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  for (const char* name = "deep"; fd >= 0 && made < 1001; name = "d") {
+    if (::mkdirat(fd, name, 0755) != 0) break;
+    ++made;
+    const int next = ::openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ::close(fd);
+    fd = next;
+  }
+  if (fd >= 0) ::close(fd);
+  ASSERT_EQ(made, 1001) << "levels made: /deep and 1000 below it";
+  ASSERT_TRUE(remove_tree(store(), path("/deep"), failures_));
+  EXPECT_TRUE(failures_.empty());
+  EXPECT_FALSE(fs::exists(host("/deep")));
 }
 
 TEST_P(TreeTest, RemoveTreeOfAFileIsRemove) {
