@@ -158,9 +158,13 @@ bool etag_list_matches(std::string_view list, std::string_view etag, bool weak) 
   bool etag_weak = false;
   auto opaque = strip_weak(etag, etag_weak);
   while (!list.empty()) {
-    auto comma = list.find(',');
+    // A comma inside an entity tag's quotes is part of the tag (etagc has it), not a
+    // separator: "a,b" is one tag.
+    size_t comma = 0;
+    for (bool quoted = false; comma < list.size() && (quoted || list[comma] != ','); ++comma)
+      if (list[comma] == '"') quoted = !quoted;
     auto item = trim(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    list = comma == list.size() ? std::string_view() : list.substr(comma + 1);
     bool item_weak = false;
     auto item_opaque = strip_weak(item, item_weak);
     if (item_opaque != opaque) continue;

@@ -92,6 +92,13 @@ TEST(Rfc9110Etag, StrongAndWeakComparison) {
   EXPECT_FALSE(etag_list_matches("\"c\"", "\"b\"", true));
 }
 
+// §8.8.3: etagc has ',' in it, so a comma between quotes does not end a list member.
+TEST(Rfc9110Etag, CommaInsideATag) {
+  EXPECT_TRUE(etag_list_matches("\"x\", \"a,b\"", "\"a,b\"", false));
+  EXPECT_FALSE(etag_list_matches("\"a,b\"", "\"a\"", true));
+  EXPECT_TRUE(etag_list_matches(" ,\"a\" ,, W/\"b,\"", "\"b,\"", true));
+}
+
 TEST(Rfc9110Conditional, EvaluationOrder) {
   CurrentVersion v{"\"e1\"", 1000};
   Preconditions p;
