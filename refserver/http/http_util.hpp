@@ -27,7 +27,9 @@ std::string encode_path(std::string_view path);
 
 // IMF-fixdate, RFC 9110 §5.6.7: "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string format_http_date(std::time_t t);
-// Accepts IMF-fixdate (the form every current client sends); nullopt otherwise.
+// Accepts the three formats a recipient must (RFC 9110 §5.6.7): IMF-fixdate, the
+// obsolete RFC 850 form (its two-digit year taken within 50 years of now) and asctime's;
+// nullopt otherwise. Names are case-sensitive; the day name of IMF-fixdate is not checked.
 std::optional<std::time_t> parse_http_date(std::string_view s);
 
 struct ByteRange {

@@ -29,10 +29,23 @@ TEST(EncodePath, KeepsSlashesAndUnreserved) {
 TEST(HttpDate, FormatsAndParsesImfFixdate) {
   EXPECT_EQ(format_http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
-  EXPECT_FALSE(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"));
   EXPECT_FALSE(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"));
   EXPECT_FALSE(parse_http_date("Sun, 06 Nov 1994 28:49:37 GMT"));
   EXPECT_FALSE(parse_http_date(""));
+}
+
+// RFC 9110 §5.6.7: a recipient MUST accept the obsolete formats too.
+TEST(HttpDate, ParsesTheObsoleteFormats) {
+  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);
+  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), 784111777);
+  EXPECT_EQ(parse_http_date("Sun Nov 06 08:49:37 1994"), 784111777);
+  // A two-digit year is the one within 50 years of now: 94 is 1994 and 70 is 2070 (from
+  // 2020 until 2044 this test is right as written).
+  EXPECT_EQ(parse_http_date("Tuesday, 01-Jan-70 00:00:00 GMT"), 3155760000);
+  EXPECT_FALSE(parse_http_date("Sun, 06-Nov-94 08:49:37 GMT"));     // day name too short
+  EXPECT_FALSE(parse_http_date("Sunday, 06-nov-94 08:49:37 GMT"));  // names are case-sensitive
+  EXPECT_FALSE(parse_http_date("Sun Nov 6  08:49:37 1994"));
+  EXPECT_FALSE(parse_http_date("Sun Nov  6 08:49:37 94"));
 }
 
 TEST(Rfc9110Range, SingleRanges) {
