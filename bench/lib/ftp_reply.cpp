@@ -1,13 +1,34 @@
 #include "bench/lib/ftp_reply.hpp"
 
 #include <cctype>
-#include <charconv>
-#include <cstdio>
-#include <cstdlib>
 #include <sstream>
 #include <vector>
 
 namespace streamcheck::bench {
+namespace {
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool take(std::string_view& text, char c) {
+  if (text.empty() || text.front() != c) return false;
+  text.remove_prefix(1);
+  return true;
+}
+
+// 1 to max_digits decimal digits off the front of `text`, and no digit after them.
+std::optional<unsigned> take_number(std::string_view& text, size_t max_digits) {
+  size_t n = 0;
+  unsigned value = 0;
+  while (n < text.size() && n < max_digits && is_digit(text[n]))
+    value = value * 10 + static_cast<unsigned>(text[n++] - '0');
+  if (n == 0 || (n < text.size() && is_digit(text[n]))) return std::nullopt;
+  text.remove_prefix(n);
+  return value;
+}
+
+}  // namespace
 
 std::optional<std::string> pop_line(std::string& buffer) {
   auto nl = buffer.find('\n');
@@ -27,10 +48,12 @@ std::optional<FtpReply> FtpReplyAssembler::add_line(std::string_view line) {
     open_.reset();
     return reply;
   }
-  FtpReply reply;
-  if (line.size() < 3) return reply;
-  reply.text = std::string(line);
-  reply.code = std::atoi(std::string(line.substr(0, 3)).c_str());
+  FtpReply reply{0, std::string(line)};
+  // RFC 959 §4.2: three digits, the first 1 to 5. Anything else is no reply: atoi made
+  // "-12" a code -12 and "1a3" a code 1.
+  if (line.size() < 3 || line[0] < '1' || line[0] > '5' || !is_digit(line[1]) || !is_digit(line[2]))
+    return reply;
+  reply.code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
   if (line.size() > 3 && line[3] == '-') {
     end_ = std::string(line.substr(0, 3)) + " ";
     open_ = std::move(reply);
@@ -48,20 +71,30 @@ std::optional<FtpReply> FtpReplyAssembler::finish() {
 std::optional<PassiveAddress> parse_pasv_reply(std::string_view text) {
   const auto open = text.find('(');
   if (open == std::string_view::npos) return std::nullopt;
-  const std::string rest(text.substr(open));
+  text.remove_prefix(open + 1);
+  // Six numbers 0 to 255 (sscanf's %u took 300 or -1 and the port wrapped), spaces
+  // before each as sscanf let through.
   unsigned n[6] = {};
-  if (std::sscanf(rest.c_str(), "(%u,%u,%u,%u,%u,%u)", &n[0], &n[1], &n[2], &n[3], &n[4], &n[5]) !=
-      6)
-    return std::nullopt;
+  for (int i = 0; i < 6; ++i) {
+    if (i > 0 && !take(text, ',')) return std::nullopt;
+    while (take(text, ' ')) {
+    }
+    auto value = take_number(text, 3);
+    if (!value || *value > 255) return std::nullopt;
+    n[i] = *value;
+  }
   return PassiveAddress{{n[0], n[1], n[2], n[3]}, n[4] * 256 + n[5]};
 }
 
 std::optional<unsigned> parse_epsv_reply(std::string_view text) {
   const auto open = text.find("(|||");
   if (open == std::string_view::npos) return std::nullopt;
-  unsigned port = 0;
-  std::from_chars(text.data() + open + 4, text.data() + text.size(), port);
-  return port;
+  text.remove_prefix(open + 4);
+  // A port 1 to 65535 and its closing delimiter: no digits gave port 0, and 70000 was
+  // connected to as 4464.
+  auto port = take_number(text, 5);
+  if (!port || *port == 0 || *port > 65535 || !take(text, '|')) return std::nullopt;
+  return *port;
 }
 
 std::map<std::string, std::string> parse_mlst_facts(std::string_view text) {

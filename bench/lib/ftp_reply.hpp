@@ -27,8 +27,9 @@ std::optional<std::string> pop_line(std::string& buffer);
 // the first line starting with "123 " closes (lines between may be anything).
 class FtpReplyAssembler {
  public:
-  // The reply that `line` completes, if it does. A line too short to hold a code is a
-  // reply with code 0 and no text (as if none had come).
+  // The reply that `line` completes, if it does. A line that does not start with a code
+  // (three digits, the first 1 to 5) outside a multi-line reply is a reply with code 0
+  // (as if none had come) and the line as its text.
   std::optional<FtpReply> add_line(std::string_view line);
   // At the end of the stream: the multi-line reply cut short, if one was open, with the
   // lines it had.
@@ -39,14 +40,15 @@ class FtpReplyAssembler {
   std::string end_;  // "123 ": the prefix of the line that closes open_
 };
 
-// 227 "Entering Passive Mode (h1,h2,h3,h4,p1,p2)": the address, and port p1 * 256 + p2.
+// 227 "Entering Passive Mode (h1,h2,h3,h4,p1,p2)": the address, and port p1 * 256 + p2;
+// nullopt unless six numbers 0 to 255 follow the "(".
 struct PassiveAddress {
   std::array<unsigned, 4> host{};
   unsigned port = 0;
 };
 std::optional<PassiveAddress> parse_pasv_reply(std::string_view text);
 
-// 229 "Entering Extended Passive Mode (|||port|)": the port.
+// 229 "Entering Extended Passive Mode (|||port|)": the port, 1 to 65535.
 std::optional<unsigned> parse_epsv_reply(std::string_view text);
 
 // The facts of an MLST reply (RFC 3659 §7.2): its entry line is SP facts SP pathname,

@@ -43,6 +43,14 @@ TEST(FtpReply, AReplyCutShortIsKept) {
   EXPECT_EQ(r[0].text, "150-opening\nmore");
 }
 
+// RFC 959 §4.2: a code is three digits, the first 1 to 5; a line without one is no reply.
+TEST(FtpReply, ALineWithoutACodeIsNoReply) {
+  const auto r = replies_of("-12 x\r\n1a3 y\r\n099 z\r\n600 w\r\nab\r\n");
+  ASSERT_EQ(r.size(), 5u);
+  for (const auto& reply : r) EXPECT_EQ(reply.code, 0) << reply.text;
+  EXPECT_EQ(r[0].text, "-12 x");
+}
+
 TEST(FtpReply, PassiveAddresses) {
   const auto pasv = parse_pasv_reply("227 Entering Passive Mode (127,0,0,1,200,10).");
   ASSERT_TRUE(pasv);
@@ -52,6 +60,17 @@ TEST(FtpReply, PassiveAddresses) {
   EXPECT_FALSE(parse_pasv_reply("227 (127,0,0,1,200)"));
   EXPECT_EQ(parse_epsv_reply("229 Entering Extended Passive Mode (|||6446|)"), 6446u);
   EXPECT_FALSE(parse_epsv_reply("229 Entering Extended Passive Mode"));
+}
+
+TEST(FtpReply, PortsOutOfRangeAreRefused) {
+  EXPECT_FALSE(parse_pasv_reply("227 (127,0,0,1,300,10)"));  // was port 76810, wrapped
+  EXPECT_FALSE(parse_pasv_reply("227 (127,0,0,1,-1,10)"));
+  EXPECT_FALSE(parse_pasv_reply("227 (127,0,0,1,1,0010)"));
+  EXPECT_EQ(parse_pasv_reply("227 ( 127, 0, 0, 1, 4, 1)")->port, 1025u);
+  EXPECT_FALSE(parse_epsv_reply("229 (|||70000|)"));  // was port 4464
+  EXPECT_FALSE(parse_epsv_reply("229 (|||0|)"));
+  EXPECT_FALSE(parse_epsv_reply("229 (|||x|)"));  // was port 0
+  EXPECT_FALSE(parse_epsv_reply("229 (|||21"));
 }
 
 TEST(FtpReply, MlstFactsAreCaseInsensitive) {
