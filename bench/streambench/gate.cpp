@@ -187,12 +187,16 @@ nlohmann::json read_results_json(const std::string& path) {
   if (!f) throw GateInputError(path + ": cannot read");
   std::stringstream text;
   text << f.rdbuf();
+  return parse_results_json(text.str(), path);
+}
+
+nlohmann::json parse_results_json(const std::string& text, const std::string& path) {
   // Google Benchmark writes what JSON has no number for as NaN or Infinity: the
   // coefficient of variation of repetitions of a counter that stays 0, say.
   static const std::regex not_a_number(R"(": -?(NaN|Infinity)([,\n}]))");
   json doc;
   try {
-    doc = json::parse(std::regex_replace(text.str(), not_a_number, "\": null$2"));
+    doc = json::parse(std::regex_replace(text, not_a_number, "\": null$2"));
   } catch (const json::parse_error& e) {
     throw GateInputError(path + ": not JSON (" + e.what() + ")");
   }
