@@ -10,7 +10,8 @@
 //   - PROPPATCH: each set's element_xml is self-contained: the operations written back
 //     (the sets' XML as is, the removes' names as empty elements) parse to the same
 //     operations; one property's XML is no bigger than its escaping and namespace
-//     declarations can make the body (13 bytes for each byte);
+//     declarations can make the body (13 bytes for each byte), and all of them together
+//     within kMaxPropertyXmlBytes;
 //   - LOCK: the owner XML written back into a lockinfo comes out the same;
 //   - dead-property blobs: what decodes encodes to a blob that decodes to the same.
 #include <string>
@@ -61,12 +62,15 @@ void check_proppatch(std::string_view body) {
   if (!update) return;
   FUZZ_CHECK(!update->ops.empty() && update->ops.size() <= kMaxXmlElements);
   std::string again = "<D:propertyupdate xmlns:D=\"DAV:\">";
+  size_t xml_bytes = 0;
   for (const auto& op : update->ops) {
+    xml_bytes += op.element_xml.size();
     FUZZ_CHECK(op.remove == op.element_xml.empty());
     FUZZ_CHECK_MSG(op.element_xml.size() <= 13 * body.size() + 64, printable(body));
     again += op.remove ? "<D:remove><D:prop>" + empty_element(op.name) + "</D:prop></D:remove>"
                        : "<D:set><D:prop>" + op.element_xml + "</D:prop></D:set>";
   }
+  FUZZ_CHECK_MSG(xml_bytes <= kMaxPropertyXmlBytes, std::to_string(xml_bytes));
   again += "</D:propertyupdate>";
   const auto reread = parse_proppatch(again);
   FUZZ_CHECK_MSG(reread.ok(), printable(body) + " -> " + printable(again));
