@@ -132,6 +132,20 @@ TEST(ParseProppatch, ValueIsSelfContainedWithEveryNamespaceDeclared) {
   EXPECT_EQ(again.element_xml, xml);  // the same names, so the same serialization
 }
 
+// A namespace URI may hold TAB, LF or CR (written as references): declared with them raw,
+// the reply's parser would read spaces, another namespace (found by the fuzz target dav_xml).
+TEST(ParseProppatch, NamespaceWithWhitespaceKeepsItsName) {
+  auto update = parse_proppatch(
+      "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:z=\"urn:a&#9;b&#10;c&#13;\"><D:set><D:prop>"
+      "<z:p/></D:prop></D:set></D:propertyupdate>");
+  ASSERT_TRUE(update.ok()) << update.status().to_string();
+  const QName name{"urn:a\tb\nc\r", "p"};
+  EXPECT_EQ(update->ops.at(0).name, name);
+  auto again = reparse_in_reply(update->ops.at(0).element_xml);
+  EXPECT_EQ(again.name, name) << update->ops.at(0).element_xml;
+  EXPECT_EQ(again.element_xml, update->ops.at(0).element_xml);
+}
+
 TEST(ParseProppatch, NoNamespacePropertyStaysOutOfTheReplysDefaultNamespace) {
   auto update = parse_proppatch(
       R"(<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><nulled xmlns="">v</nulled></D:prop></D:set></D:propertyupdate>)");
