@@ -9,6 +9,7 @@
 //     and with "Not" in another case (§10.4.2: matched without regard to case);
 //   - submitted_tokens names each non-negated state token once, and nothing else.
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,9 +50,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   FUZZ_CHECK(!header->lists.empty());
   size_t held = 0;
+  const std::optional<std::string>* resource = nullptr;
   for (const auto& list : header->lists) {
     FUZZ_CHECK_MSG(!list.conditions.empty(), detail);
-    held += 2 + (list.resource ? list.resource->size() + 2 : 0);       // "(" ")" and "<" ">"
+    held += 2;  // "(" ")"
+    // One Resource-Tag serves the lists that follow it: counted once ("<" ">").
+    if (list.resource && (!resource || *resource != list.resource))
+      held += list.resource->size() + 2;
+    resource = &list.resource;
     for (const auto& c : list.conditions) held += c.value.size() + 2;  // "<" ">" or "[" "]"
   }
   FUZZ_CHECK_MSG(held <= value.size(), detail);
