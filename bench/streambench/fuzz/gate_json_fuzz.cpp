@@ -8,12 +8,15 @@
 //     on what the reader accepted (gate_main catches GateInputError only: anything else
 //     ends the CI gate with std::terminate instead of exit status 2);
 //   - every row has a name, and names are unique and without Google Benchmark's suffixes;
-//   - the rows written back as a results file (one entry per row: its figures, or its
-//     error) read back as the same rows;
+//   - the rows written back as a results file (one entry per row with its figures, one
+//     more with its error) read back as the same rows (but for an infinite median, which
+//     JSON cannot hold);
 //   - a file gated against itself has no failed ratio (throughput, time to first byte
 //     when it is not negative) and nothing missing on either side.
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <map>
 #include <set>
 #include <string>
 
@@ -31,16 +34,28 @@ nlohmann::json write_back(const Results& results) {
   for (const auto& [key, value] : results.machine) doc["context"][key] = value;
   doc["benchmarks"] = nlohmann::json::array();
   for (const auto& row : results.benchmarks) {
+    // A failed run gives the row its error; the figures come from the runs that did not
+    // fail, so they go in an entry of their own.
+    if (!row.error.empty())
+      doc["benchmarks"].push_back(
+          {{"name", row.name}, {"error_occurred", true}, {"error_message", row.error}});
+    if (!row.error.empty() && row.figures.empty()) continue;
     nlohmann::json entry;
     entry["name"] = row.name;
-    if (!row.error.empty()) {
-      entry["error_occurred"] = true;
-      entry["error_message"] = row.error;
-    }
-    for (const auto& [key, value] : row.figures) entry[key] = value;
+    for (const auto& [key, value] : row.figures)
+      if (std::isfinite(value)) entry[key] = value;
     doc["benchmarks"].push_back(entry);
   }
   return doc;
+}
+
+// JSON has no infinity: a median of two figures near double's largest is one. Those are
+// left out when written, so they are left out of the comparison too.
+std::map<std::string, double> finite(const std::map<std::string, double>& figures) {
+  std::map<std::string, double> out;
+  for (const auto& [key, value] : figures)
+    if (std::isfinite(value)) out.emplace(key, value);
+  return out;
 }
 
 bool same_rows(const Results& a, const Results& b) {
@@ -49,7 +64,7 @@ bool same_rows(const Results& a, const Results& b) {
   for (size_t i = 0; i < a.benchmarks.size(); ++i) {
     const auto& x = a.benchmarks[i];
     const auto& y = b.benchmarks[i];
-    if (x.name != y.name || x.error != y.error || x.figures != y.figures) return false;
+    if (x.name != y.name || x.error != y.error || finite(x.figures) != y.figures) return false;
   }
   return true;
 }
