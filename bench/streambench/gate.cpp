@@ -202,7 +202,7 @@ nlohmann::json parse_results_json(const std::string& text, const std::string& pa
   json doc;
   try {
     doc = json::parse(std::regex_replace(text, not_a_number, "\": null$2"));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw GateInputError(path + ": not JSON (" + e.what() + ")");
   }
   if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array() ||
@@ -308,7 +308,7 @@ void load_rules(const std::string& path, GateRules& rules) {
   json doc;
   try {
     doc = json::parse(f, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw GateInputError(path + ": not JSON (" + e.what() + ")");
   }
   if (!doc.is_object()) throw GateInputError(path + ": rules must be a JSON object");

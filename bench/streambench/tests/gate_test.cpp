@@ -417,6 +417,12 @@ TEST(StreambenchGate, FieldsOfAnotherTypeAreUnusableInput) {
     EXPECT_EQ(ran.status, 2) << key << ran.err;
     EXPECT_NE(ran.err.find(key), std::string::npos) << ran.err;
   }
+  Fixture overflow("overflow",
+                   std::string("{\"context\": {\"target\": \"x\"}, \"benchmarks\": "
+                               "[{\"name\": \"a/http/get/1KiB\", \"copies\": 1e999}]}"));
+  const auto ran = run_command(STREAMBENCH_BINARY, {"gate", good.path(), overflow.path()});
+  EXPECT_EQ(ran.status, 2) << ran.err;
+  EXPECT_NE(ran.err.find("not JSON"), std::string::npos) << ran.err;
   auto entry = bench("refserver/http/get/1MiB/c99999999999999999999999", 1e9, 100, 100, 10);
   Fixture many("many", json{{"context", {{"target", "x"}}}, {"benchmarks", json::array({entry})}});
   EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"gate", many.path(), many.path()}).status, 0);
