@@ -94,6 +94,7 @@ std::string format_http_date(std::time_t t) {
 
 namespace {
 
+constexpr std::time_t kYear10000 = 253402300800;  // 10000-01-01T00:00:00Z
 constexpr std::array<const char*, 7> kLongDays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                                   "Thursday", "Friday", "Saturday"};
 
@@ -112,7 +113,11 @@ struct DateFields {
     tm.tm_hour = hour;
     tm.tm_min = minute;
     tm.tm_sec = second;
-    return timegm(&tm);
+    // A leap second on the last day of 9999 is in year 10000, which IMF-fixdate's
+    // four-digit year cannot write.
+    auto t = timegm(&tm);
+    if (t >= kYear10000) return std::nullopt;
+    return t;
   }
 };
 

@@ -46,6 +46,9 @@ TEST(HttpDate, ParsesTheObsoleteFormats) {
   EXPECT_FALSE(parse_http_date("Sunday, 06-nov-94 08:49:37 GMT"));  // names are case-sensitive
   EXPECT_FALSE(parse_http_date("Sun Nov 6  08:49:37 1994"));
   EXPECT_FALSE(parse_http_date("Sun Nov  6 08:49:37 94"));
+  // A leap second past the end of 9999 has no IMF-fixdate.
+  EXPECT_EQ(parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"), 253402300799);
+  EXPECT_FALSE(parse_http_date("Fri, 31 Dec 9999 23:59:60 GMT"));
 }
 
 TEST(Rfc9110Range, SingleRanges) {
