@@ -59,9 +59,11 @@ std::optional<std::string> decode_target_path(std::string_view target) {
       int lo = hex_value(target[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       c = static_cast<char>(hi * 16 + lo);
-      if (c == '\0') return std::nullopt;
       i += 2;
     }
+    // Encoded or not: Beast refuses a raw NUL in a target, but a caller with a URI from
+    // elsewhere relies on this too.
+    if (c == '\0') return std::nullopt;
     out.push_back(c);
   }
   return out;

@@ -17,8 +17,8 @@
 
 namespace streamcheck::http {
 
-// "/a%20b/c?x=1" -> "/a b/c". nullopt on a malformed escape or a decoded NUL (the
-// caller answers 400). '+' is not a space in a path.
+// "/a%20b/c?x=1" -> "/a b/c". nullopt on a malformed escape or a NUL, encoded or not
+// (the caller answers 400). '+' is not a space in a path.
 std::optional<std::string> decode_target_path(std::string_view target);
 
 // Escapes a path for use in a URL (listing links, Location): keeps unreserved

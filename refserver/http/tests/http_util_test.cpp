@@ -19,6 +19,7 @@ TEST(DecodeTargetPath, RejectsMalformedEscapesAndNul) {
   EXPECT_FALSE(decode_target_path("/a%2"));
   EXPECT_FALSE(decode_target_path("/a%zz"));
   EXPECT_FALSE(decode_target_path("/a%00b"));
+  EXPECT_FALSE(decode_target_path(std::string_view("/a\0b", 4)));
 }
 
 TEST(EncodePath, KeepsSlashesAndUnreserved) {
