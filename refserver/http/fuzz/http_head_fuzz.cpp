@@ -6,8 +6,8 @@
 //
 // Input: a limits byte, the split seed's length and the seed, then the bytes. Checked:
 //   - the same verdict, request line, fields and framing for any split of the bytes
-//     followed by the end of the stream (see read_head), but for a head over the limit
-//     with an error in it, which is refused either as 400 or as 431;
+//     followed by the end of the stream (see read_head), but for a head over the header
+//     limit, where Beast's verdict depends on the split (see below);
 //   - a head dispatched has exactly one Host (HTTP/1.1; at most one in HTTP/1.0), one
 //     framing at most (Content-Length xor chunked; Transfer-Encoding only as the one field
 //     "chunked"), a Content-Length within the body limit, a target within its limit and
@@ -182,13 +182,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const Verdict whole = read_head({bytes}, limits);
   const Verdict split = read_head(streamcheck::fuzz::split_by(bytes, seed), limits);
-  // A head over the header limit with an error early in it is 400 or 431 depending on
-  // whether Beast saw the error before it saw the limit: either refuses it.
-  const bool both_refused_one_over_limit =
-      whole.status >= 400 && split.status >= 400 && (whole.status == 431 || split.status == 431);
-  FUZZ_CHECK_MSG(
-      split == whole || both_refused_one_over_limit,
-      detail + ": " + std::to_string(whole.status) + " / " + std::to_string(split.status));
+  // Beast 1.74 holds a head that comes in one piece to its header limit twice, once for
+  // the request line and once for the fields, and one that comes in pieces to it once,
+  // for the whole (basic_parser::put, maybe_need_more): over the limit, the verdict
+  // depends on the split, and one of the two is 431. Left to Beast: the limit still
+  // bounds the head, at twice its value.
+  const bool over_limit =
+      bytes.size() > limits.header_bytes && (whole.status == 431 || split.status == 431);
+  FUZZ_CHECK_MSG(split == whole || over_limit, detail + ": " + std::to_string(whole.status) +
+                                                   " / " + std::to_string(split.status));
   if (whole.status != 0) return 0;
   check_dispatched(whole, limits, detail);
 
