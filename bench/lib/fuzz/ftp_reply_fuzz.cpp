@@ -13,8 +13,8 @@
 //     back as a 227 reply parses to the same;
 //   - EPSV: a port 1 to 65535 that written back as a 229 reply parses to the same;
 //   - MLST: fact names lower-case, without '=' or ';', values without ';', and the facts
-//     written back as one entry line (with their names in upper case too: §7.1 makes
-//     them case-insensitive) parse to the same facts.
+//     written back as entry lines (with their names in upper case too: §7.1 makes them
+//     case-insensitive) parse to the same facts.
 #include <cctype>
 #include <string>
 #include <string_view>
@@ -103,21 +103,23 @@ void check_epsv(std::string_view text) {
 
 void check_mlst(std::string_view text) {
   const auto facts = parse_mlst_facts(text);
-  std::string line = " ", upper = " ";
+  // One entry line per fact: a name may begin with a space (the first fact of a line),
+  // which after another fact's ';' would read as the end of the facts.
+  std::string lines, upper;
   for (const auto& [name, value] : facts) {
     FUZZ_CHECK_MSG(name.find_first_of("=;") == std::string::npos, printable(text));
     FUZZ_CHECK_MSG(value.find(';') == std::string::npos, printable(text));
     for (char c : name)
       FUZZ_CHECK_MSG(!std::isupper(static_cast<unsigned char>(c)), printable(text));
-    line += name + "=" + value + ";";
+    lines += " " + name + "=" + value + "; /x\n";
+    upper += " ";
     for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    upper += "=" + value + ";";
+    upper += "=" + value + "; /x\n";
   }
   if (facts.empty()) return;
-  FUZZ_CHECK_MSG(parse_mlst_facts("250-Listing\n" + line + " /x\n250 End") == facts,
-                 printable(text) + " -> " + printable(line));
-  FUZZ_CHECK_MSG(parse_mlst_facts(upper + " /x") == facts,
-                 printable(text) + " -> " + printable(upper));
+  FUZZ_CHECK_MSG(parse_mlst_facts("250-Listing\n" + lines + "250 End") == facts,
+                 printable(text) + " -> " + printable(lines));
+  FUZZ_CHECK_MSG(parse_mlst_facts(upper) == facts, printable(text) + " -> " + printable(upper));
 }
 
 }  // namespace
