@@ -75,6 +75,8 @@ Verdict read_head(const std::vector<std::string_view>& pieces, const Limits& lim
     while (!parser.is_header_done() && !buffer.empty()) {
       const size_t n = parser.put(boost::asio::buffer(buffer), ec);
       FUZZ_CHECK(n <= buffer.size());
+      // Consumed even with need_more (a whole request line, say), as Beast's read does.
+      buffer.erase(0, n);
       if (ec == beast_http::error::need_more) {
         ec = {};
         break;
@@ -83,7 +85,6 @@ Verdict read_head(const std::vector<std::string_view>& pieces, const Limits& lim
         v.status = static_cast<unsigned>(streamcheck::http::rejection_for_parse_error(ec).status);
         return v;
       }
-      buffer.erase(0, n);
       if (n == 0) break;
     }
   }
