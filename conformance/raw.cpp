@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <vector>
 
 #include "bench/lib/error.hpp"
 #include "bench/lib/ftp_client.hpp"
+#include "bench/lib/ftp_reply.hpp"
 #include "bench/lib/http_client.hpp"
 #include "bench/lib/payload.hpp"
 
@@ -113,14 +113,11 @@ DataConnection open_data(bench::FtpControl& control) {
   }
   // 227 Entering Passive Mode (h1,h2,h3,h4,p1,p2): the port is p1 * 256 + p2.
   const auto pasv = control.command("PASV");
-  const auto open = pasv.text.find('(');
-  unsigned n[6] = {};
-  if (pasv.code == 227 && open != std::string::npos &&
-      std::sscanf(pasv.text.c_str() + open, "(%u,%u,%u,%u,%u,%u)", &n[0], &n[1], &n[2], &n[3],
-                  &n[4], &n[5]) == 6) {
+  const auto address = bench::parse_pasv_reply(pasv.text);
+  if (pasv.code == 227 && address) {
     try {
-      d.conn = std::make_unique<bench::RawConnection>(
-          suite().target().ftp->host, static_cast<std::uint16_t>(n[4] * 256 + n[5]));
+      d.conn = std::make_unique<bench::RawConnection>(suite().target().ftp->host,
+                                                      static_cast<std::uint16_t>(address->port));
       d.how = "PASV";
       return d;
     } catch (const std::exception& e) {

@@ -1,7 +1,6 @@
 // RFC 3659 extensions to FTP: SIZE, MDTM, REST STREAM, MLST/MLSD, each checked when FEAT
 // (RFC 2389) lists it and skipped with the reason otherwise.
 #include <cctype>
-#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -106,39 +105,13 @@ TEST(Rfc3659Rest, RestStreamThenRetrSendsTheRest) {
   // A marker that is no number is bad input: BadInput.FtpRestNotANumber judges it.
 }
 
-// The facts of an MLST reply (RFC 3659 §7.2): its entry line is SP facts SP pathname,
-// facts being "name=value;" each. Fact names are case-insensitive (§7.1, §7.4), so they
-// are kept lower-cased; so is the value of "type", whose tokens are too (§7.5.1).
-std::map<std::string, std::string> mlst_facts(const std::string& text) {
-  std::map<std::string, std::string> facts;
-  const auto lower = [](std::string s) {
-    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-  };
-  for (const auto& line : lines_of(text)) {
-    if (!line.starts_with(' ')) continue;
-    const auto end = line.find("; ");  // the last fact's ";" and the SP before the path
-    if (end == std::string::npos) continue;
-    std::istringstream in(line.substr(1, end));
-    for (std::string fact; std::getline(in, fact, ';');) {
-      const auto eq = fact.find('=');
-      if (eq == std::string::npos) continue;
-      auto name = lower(fact.substr(0, eq));
-      auto value = fact.substr(eq + 1);
-      if (name == "type") value = lower(value);
-      facts[name] = value;
-    }
-  }
-  return facts;
-}
-
 TEST(Rfc3659Mlst, MlstGivesFacts) {
   SKIP_UNLESS_FEATURE("MLST");
   SKIP_UNLESS_FTP_KNOWN();
   auto c = suite().ftp_raw();
   const auto r = c->command("MLST " + ftp_known().path);
   if (!check_reply_kind(r, "MLST", {ReplyKind::completion}, "MLST: 250 and the facts.")) return;
-  const auto facts = mlst_facts(r.text);
+  const auto facts = bench::parse_mlst_facts(r.text);
   const auto fact = [&](const char* name) {
     const auto it = facts.find(name);
     return it == facts.end() ? std::string("(none)") : it->second;

@@ -3,7 +3,6 @@
 // hand, so a test can check reply codes and send what no client library would.
 #pragma once
 
-#include <charconv>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -11,14 +10,10 @@
 #include <string_view>
 
 #include "bench/lib/error.hpp"
+#include "bench/lib/ftp_reply.hpp"
 #include "bench/lib/raw_client.hpp"
 
 namespace streamcheck::bench {
-
-struct FtpReply {
-  int code = 0;      // 0 when no reply came (closed or timed out)
-  std::string text;  // all lines, joined with "\n", codes included
-};
 
 class FtpControl {
  public:
@@ -28,19 +23,10 @@ class FtpControl {
 
   // The next reply; for a multi-line reply "123-..." everything up to "123 ...".
   FtpReply read_reply(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    FtpReply reply;
-    auto first = conn_.read_line(timeout);
-    if (!first || first->size() < 3) return reply;
-    reply.text = *first;
-    reply.code = std::atoi(first->substr(0, 3).c_str());
-    if (first->size() > 3 && (*first)[3] == '-') {
-      std::string end = first->substr(0, 3) + " ";
-      while (auto line = conn_.read_line(timeout)) {
-        reply.text += "\n" + *line;
-        if (line->starts_with(end)) break;
-      }
-    }
-    return reply;
+    FtpReplyAssembler assembler;  // ftp_reply.hpp
+    while (auto line = conn_.read_line(timeout))
+      if (auto reply = assembler.add_line(*line)) return *reply;
+    return assembler.finish().value_or(FtpReply{});
   }
 
   // Sends "line\r\n" and reads the reply (waiting up to `timeout` for it).
@@ -61,12 +47,9 @@ class FtpControl {
   std::unique_ptr<RawConnection> open_passive(std::optional<std::string> from = std::nullopt) {
     auto reply = command("EPSV");
     if (reply.code != 229) throw Error("EPSV answered: " + reply.text);
-    auto open = reply.text.find("(|||");
-    if (open == std::string::npos) throw Error("no port in: " + reply.text);
-    unsigned port = 0;
-    auto digits = reply.text.c_str() + open + 4;
-    std::from_chars(digits, reply.text.c_str() + reply.text.size(), port);
-    return std::make_unique<RawConnection>(host_, static_cast<std::uint16_t>(port),
+    auto port = parse_epsv_reply(reply.text);
+    if (!port) throw Error("no port in: " + reply.text);
+    return std::make_unique<RawConnection>(host_, static_cast<std::uint16_t>(*port),
                                            std::move(from));
   }
 

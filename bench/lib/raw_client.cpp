@@ -1,4 +1,5 @@
 #include "bench/lib/raw_client.hpp"
+#include "bench/lib/ftp_reply.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -121,13 +122,7 @@ bool RawConnection::fill(Clock::time_point deadline) {
 
 std::optional<std::string> RawConnection::take_line(Clock::time_point deadline) {
   for (;;) {
-    auto nl = buffer_.find('\n');
-    if (nl != std::string::npos) {
-      std::string line = buffer_.substr(0, nl);
-      buffer_.erase(0, nl + 1);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      return line;
-    }
+    if (auto line = pop_line(buffer_)) return line;  // ftp_reply.hpp
     if (!fill(deadline)) return std::nullopt;
   }
 }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -71,8 +72,12 @@ std::optional<NameParts> split_name(const std::string& name) {
   for (std::size_t i = 4; i < parts.size(); ++i) {
     out.series += "/" + parts[i];
     const auto& p = parts[i];
-    if (p.size() > 1 && p[0] == 'c' && p.find_first_not_of("0123456789", 1) == std::string::npos)
-      out.concurrency = std::stoul(p.substr(1));
+    // from_chars, not stoul: a count past unsigned long is no concurrency, where stoul
+    // threw out_of_range through run_gate and gate_main.
+    unsigned long n = 0;
+    if (p.size() > 1 && p[0] == 'c' && p.find_first_not_of("0123456789", 1) == std::string::npos &&
+        std::from_chars(p.data() + 1, p.data() + p.size(), n).ec == std::errc())
+      out.concurrency = n;
   }
   const auto& op = parts[2];
   out.download = op == "get" || op == "range" || op == "retr" || op == "rest";
@@ -187,13 +192,17 @@ nlohmann::json read_results_json(const std::string& path) {
   if (!f) throw GateInputError(path + ": cannot read");
   std::stringstream text;
   text << f.rdbuf();
+  return parse_results_json(text.str(), path);
+}
+
+nlohmann::json parse_results_json(const std::string& text, const std::string& path) {
   // Google Benchmark writes what JSON has no number for as NaN or Infinity: the
   // coefficient of variation of repetitions of a counter that stays 0, say.
   static const std::regex not_a_number(R"(": -?(NaN|Infinity)([,\n}]))");
   json doc;
   try {
-    doc = json::parse(std::regex_replace(text.str(), not_a_number, "\": null$2"));
-  } catch (const json::parse_error& e) {
+    doc = json::parse(std::regex_replace(text, not_a_number, "\": null$2"));
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw GateInputError(path + ": not JSON (" + e.what() + ")");
   }
   if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array() ||
@@ -209,6 +218,23 @@ nlohmann::json read_results_json(const std::string& path) {
                          "context.target)");
   return doc;
 }
+
+namespace {
+
+// The fields of an entry that the gate reads with json::value(), which throws nlohmann's
+// type_error for a field of another type: gate_main catches GateInputError only.
+void check_field_types(const json& b, const std::string& path) {
+  for (const char* key : {"run_name", "error_message", "run_type", "aggregate_name"}) {
+    if (b.contains(key) && !b[key].is_string())
+      throw GateInputError(path + ": benchmark " + b["name"].dump() + ": \"" + key +
+                           "\" is not a string");
+  }
+  if (b.contains("error_occurred") && !b["error_occurred"].is_boolean())
+    throw GateInputError(path + ": benchmark " + b["name"].dump() +
+                         ": \"error_occurred\" is not true or false");
+}
+
+}  // namespace
 
 std::string benchmark_name(const json& b) {
   return strip_decorations(b.value("run_name", b["name"].get<std::string>()));
@@ -237,6 +263,7 @@ Results load_results(const std::string& path, const json& doc) {
   for (const auto& b : doc["benchmarks"]) {
     if (!b.is_object() || !b.contains("name") || !b["name"].is_string())
       throw GateInputError(path + ": a benchmark without a name");
+    check_field_types(b, path);
     const std::string name = benchmark_name(b);
     if (!pending.count(name)) order.push_back(name);
     auto& p = pending[name];
@@ -281,7 +308,7 @@ void load_rules(const std::string& path, GateRules& rules) {
   json doc;
   try {
     doc = json::parse(f, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw GateInputError(path + ": not JSON (" + e.what() + ")");
   }
   if (!doc.is_object()) throw GateInputError(path + ": rules must be a JSON object");

@@ -77,6 +77,8 @@ Results load_results(const std::string& path);
 // The same in two steps, for a caller that also needs the document itself: the file
 // read and checked to be streambench's, then its figures (`path` names it in messages).
 nlohmann::json read_results_json(const std::string& path);
+// The checks of read_results_json on a document's text (`path` names it in messages).
+nlohmann::json parse_results_json(const std::string& text, const std::string& path);
 Results load_results(const std::string& path, const nlohmann::json& doc);
 // The name a benchmark entry is known by: its run_name (shared by its repetitions and
 // aggregates) without what Google Benchmark appends ("/iterations:16/manual_time").

@@ -69,6 +69,7 @@ store::Result<PropertyUpdate> parse_proppatch(std::string_view body) {
   auto root = parse_root(body, dav("propertyupdate"));
   if (!root) return root.status();
   PropertyUpdate update;
+  size_t xml_bytes = 0;
   for (const auto* instruction : root->child_elements()) {
     bool remove = instruction->name == dav("remove");
     if (!remove && instruction->name != dav("set")) continue;  // RFC 4918 §17: ignore
@@ -82,6 +83,10 @@ store::Result<PropertyUpdate> parse_proppatch(std::string_view body) {
           .remove = remove,
           .name = property->name,
           .element_xml = remove ? "" : detail::serialize_self_contained(*property)});
+      xml_bytes += update.ops.back().element_xml.size();
+      if (xml_bytes > kMaxPropertyXmlBytes)
+        return malformed("the properties' XML, each with its namespaces declared, is over " +
+                         std::to_string(kMaxPropertyXmlBytes) + " bytes");
     }
   }
   if (update.ops.empty()) return malformed("DAV:propertyupdate has no DAV:set or DAV:remove");

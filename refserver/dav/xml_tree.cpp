@@ -81,6 +81,24 @@ struct ParserDeleter {
   void operator()(XML_Parser parser) const { XML_ParserFree(parser); }
 };
 
+// xml_escape, plus the characters that a parser would otherwise normalize away: CR in
+// text (line-end handling), and TAB/LF/CR in attribute values (value normalization).
+std::string escape_keeping(std::string_view text, bool in_attribute) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\r') {
+      out += "&#13;";
+    } else if (in_attribute && c == '\n') {
+      out += "&#10;";
+    } else if (in_attribute && c == '\t') {
+      out += "&#9;";
+    } else {
+      out += xml_escape(std::string_view(&c, 1));
+    }
+  }
+  return out;
+}
+
 // Every namespace a subtree uses, numbered in order of first use, for one set of
 // declarations on the subtree's start tag.
 class NamespaceTable {
@@ -97,7 +115,10 @@ class NamespaceTable {
     std::string out;
     if (uses_no_namespace_) out += " xmlns=\"\"";
     for (const auto& uri : in_order_)
-      out += " xmlns:ns" + std::to_string(prefix_.at(uri)) + "=\"" + xml_escape(uri) + "\"";
+      // Kept as attribute values are: a TAB, LF or CR in a URI written as is would come
+      // back as a space, and the property in another namespace.
+      out +=
+          " xmlns:ns" + std::to_string(prefix_.at(uri)) + "=\"" + escape_keeping(uri, true) + "\"";
     return out;
   }
 
@@ -120,24 +141,6 @@ class NamespaceTable {
   std::vector<std::string> in_order_;
   bool uses_no_namespace_ = false;
 };
-
-// xml_escape, plus the characters that a parser would otherwise normalize away: CR in
-// text (line-end handling), and TAB/LF/CR in attribute values (value normalization).
-std::string escape_keeping(std::string_view text, bool in_attribute) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\r') {
-      out += "&#13;";
-    } else if (in_attribute && c == '\n') {
-      out += "&#10;";
-    } else if (in_attribute && c == '\t') {
-      out += "&#9;";
-    } else {
-      out += xml_escape(std::string_view(&c, 1));
-    }
-  }
-  return out;
-}
 
 void write_element(const XmlElement& element, const NamespaceTable& table, bool is_root,
                    std::string& out) {

@@ -12,7 +12,6 @@
 #include <boost/beast/core/string.hpp>
 
 #include <algorithm>
-#include <limits>
 
 namespace streamcheck::http {
 
@@ -93,14 +92,7 @@ void HttpSession::do_watchdog() {
 
 void HttpSession::do_read_header() {
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(ctx_.limits.header_bytes));
-  // Not boost::none for "no limit": Beast 1.74 compares the length with the optional,
-  // and any length is greater than none. Nor uint64's max: no file holds more than off_t
-  // does (2^63 - 1 bytes), and a Content-Length past that must be refused at the header,
-  // not staged and waited for (issue 17).
-  constexpr std::uint64_t kLargestFile = std::numeric_limits<off_t>::max();
-  parser_->body_limit(ctx_.limits.max_upload ? std::min(ctx_.limits.max_upload, kLargestFile)
-                                             : kLargestFile);
+  limit_request_parser(*parser_, ctx_.limits.header_bytes, ctx_.limits.max_upload);
   response_.reset();
   close_after_response_ = false;
   body_consumed_ = false;
@@ -118,24 +110,13 @@ void HttpSession::on_read_header(error_code ec) {
       ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
       ec == asio::error::bad_descriptor || closed_)
     return close();
-  if (ec == beast_http::error::header_limit)
-    return send_error(status::request_header_fields_too_large,
-                      "request header block over the server's limit");
-  if (ec == beast_http::error::body_limit)  // Beast checks Content-Length with the header
-    return send_error(status::payload_too_large,
-                      "Content-Length over --max-upload or the largest file (2^63 - 1 bytes)");
-  if (ec) return send_error(status::bad_request, "malformed request: " + ec.message());
-  if (request().target().size() > ctx_.limits.target_bytes)
-    return send_error(status::uri_too_long, "request target over the server's limit");
-  // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host field; never more than one.
-  auto hosts = request().count(field::host);
-  if (hosts > 1 || (hosts == 0 && request().version() >= 11))
-    return send_error(status::bad_request, "a request needs exactly one Host header");
-  // RFC 9112 §6.1: chunked is the only transfer coding understood here.
-  if (auto te = request().find(field::transfer_encoding);
-      te != request().end() && !boost::beast::iequals(te->value(), "chunked"))
-    return send_error(status::not_implemented,
-                      "transfer coding not supported (only chunked): " + std::string(te->value()));
+  if (ec) {
+    auto rejection = rejection_for_parse_error(ec);
+    return send_error(rejection.status, rejection.why);
+  }
+  // The server's own rules on what Beast parsed (request_head.hpp).
+  if (auto rejection = check_request_head(request(), ctx_.limits.target_bytes))
+    return send_error(rejection->status, rejection->why);
   dispatch();
 }
 

@@ -33,6 +33,7 @@
 #include "refserver/http/chunked_decoder.hpp"
 #include "refserver/http/http_context.hpp"
 #include "refserver/http/http_util.hpp"
+#include "refserver/http/request_head.hpp"
 #include "refserver/listener.hpp"
 #include "refserver/splice_pump.hpp"
 #include "refserver/store/tree.hpp"
@@ -184,7 +185,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   boost::beast::flat_buffer read_buffer_;
   std::unique_ptr<std::byte[]> body_buffer_;  // allocated at the first body
-  std::optional<beast_http::request_parser<beast_http::buffer_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::optional<Response> response_;
   bool close_after_response_ = false;
 

@@ -59,9 +59,11 @@ std::optional<std::string> decode_target_path(std::string_view target) {
       int lo = hex_value(target[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       c = static_cast<char>(hi * 16 + lo);
-      if (c == '\0') return std::nullopt;
       i += 2;
     }
+    // Encoded or not: Beast refuses a raw NUL in a target, but a caller with a URI from
+    // elsewhere relies on this too.
+    if (c == '\0') return std::nullopt;
     out.push_back(c);
   }
   return out;
@@ -92,30 +94,115 @@ std::string format_http_date(std::time_t t) {
   return buf;
 }
 
-std::optional<std::time_t> parse_http_date(std::string_view s) {
-  // "Sun, 06 Nov 1994 08:49:37 GMT" is exactly 29 characters.
-  s = trim(s);
-  if (s.size() != 29 || s.substr(3, 2) != ", " || s.substr(25) != " GMT") return std::nullopt;
-  std::tm tm{};
-  auto num = [&](size_t pos, size_t len) -> int {
-    auto v = parse_u64(s.substr(pos, len));
-    return v ? static_cast<int>(*v) : -1;
-  };
-  tm.tm_mday = num(5, 2);
-  auto month = s.substr(8, 3);
-  tm.tm_mon = -1;
+namespace {
+
+constexpr std::time_t kYear10000 = 253402300800;  // 10000-01-01T00:00:00Z
+constexpr std::array<const char*, 7> kLongDays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                                  "Thursday", "Friday", "Saturday"};
+
+// The fields of a date in one of the three formats, checked and turned into a time.
+struct DateFields {
+  int day = -1, month = -1, year = -1, hour = -1, minute = -1, second = -1;
+
+  std::optional<std::time_t> to_time() const {
+    if (day < 1 || day > 31 || month < 0 || year < 1970 || hour < 0 || hour > 23 || minute < 0 ||
+        minute > 59 || second < 0 || second > 60)
+      return std::nullopt;
+    std::tm tm{};
+    tm.tm_mday = day;
+    tm.tm_mon = month;
+    tm.tm_year = year - 1900;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    // A leap second on the last day of 9999 is in year 10000, which IMF-fixdate's
+    // four-digit year cannot write.
+    auto t = timegm(&tm);
+    if (t >= kYear10000) return std::nullopt;
+    return t;
+  }
+};
+
+// Digits only (from_chars would take no sign, but the caller's fixed widths want digits).
+int number(std::string_view s) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos) return -1;
+  auto v = parse_u64(s);
+  return v ? static_cast<int>(*v) : -1;
+}
+
+int month_index(std::string_view name) {
   for (size_t i = 0; i < kMonths.size(); ++i)
-    if (month == kMonths[i]) tm.tm_mon = static_cast<int>(i);
-  int year = num(12, 4);
-  tm.tm_hour = num(17, 2);
-  tm.tm_min = num(20, 2);
-  tm.tm_sec = num(23, 2);
-  if (tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_mon < 0 || year < 1970 || tm.tm_hour < 0 ||
-      tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60 ||
-      s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' || s[22] != ':')
+    if (name == kMonths[i]) return static_cast<int>(i);
+  return -1;
+}
+
+// "08:49:37" at `pos` of `s`.
+bool read_time(std::string_view s, size_t pos, DateFields& f) {
+  if (s[pos + 2] != ':' || s[pos + 5] != ':') return false;
+  f.hour = number(s.substr(pos, 2));
+  f.minute = number(s.substr(pos + 3, 2));
+  f.second = number(s.substr(pos + 6, 2));
+  return true;
+}
+
+// "Sun, 06 Nov 1994 08:49:37 GMT", exactly 29 characters.
+std::optional<std::time_t> parse_imf_fixdate(std::string_view s) {
+  if (s.size() != 29 || s.substr(3, 2) != ", " || s.substr(25) != " GMT") return std::nullopt;
+  if (s[7] != ' ' || s[11] != ' ' || s[16] != ' ') return std::nullopt;
+  DateFields f;
+  f.day = number(s.substr(5, 2));
+  f.month = month_index(s.substr(8, 3));
+  f.year = number(s.substr(12, 4));
+  if (!read_time(s, 17, f)) return std::nullopt;
+  return f.to_time();
+}
+
+// "Sunday, 06-Nov-94 08:49:37 GMT": the two-digit year is the one within 50 years of now,
+// in the past when it would be more than 50 years ahead (RFC 9110 §5.6.7).
+std::optional<std::time_t> parse_rfc850_date(std::string_view s) {
+  auto comma = s.find(", ");
+  if (comma == std::string_view::npos ||
+      std::find(kLongDays.begin(), kLongDays.end(), s.substr(0, comma)) == kLongDays.end())
     return std::nullopt;
-  tm.tm_year = year - 1900;
-  return timegm(&tm);
+  auto rest = s.substr(comma + 2);  // "06-Nov-94 08:49:37 GMT"
+  if (rest.size() != 22 || rest[2] != '-' || rest[6] != '-' || rest[9] != ' ' ||
+      rest.substr(18) != " GMT")
+    return std::nullopt;
+  DateFields f;
+  f.day = number(rest.substr(0, 2));
+  f.month = month_index(rest.substr(3, 3));
+  int yy = number(rest.substr(7, 2));
+  if (yy < 0 || !read_time(rest, 10, f)) return std::nullopt;
+  std::time_t now = std::time(nullptr);
+  std::tm now_tm{};
+  gmtime_r(&now, &now_tm);
+  int this_year = now_tm.tm_year + 1900;
+  f.year = this_year - this_year % 100 + yy;
+  if (f.year > this_year + 50) f.year -= 100;
+  if (f.year <= this_year - 50) f.year += 100;
+  return f.to_time();
+}
+
+// "Sun Nov  6 08:49:37 1994", exactly 24 characters; the day is two digits or SP DIGIT.
+std::optional<std::time_t> parse_asctime_date(std::string_view s) {
+  if (s.size() != 24 || s[3] != ' ' || s[7] != ' ' || s[10] != ' ' || s[19] != ' ' ||
+      std::find(kDays.begin(), kDays.end(), s.substr(0, 3)) == kDays.end())
+    return std::nullopt;
+  DateFields f;
+  f.month = month_index(s.substr(4, 3));
+  f.day = s[8] == ' ' ? number(s.substr(9, 1)) : number(s.substr(8, 2));
+  f.year = number(s.substr(20, 4));
+  if (!read_time(s, 11, f)) return std::nullopt;
+  return f.to_time();
+}
+
+}  // namespace
+
+std::optional<std::time_t> parse_http_date(std::string_view s) {
+  s = trim(s);
+  if (auto t = parse_imf_fixdate(s)) return t;
+  if (auto t = parse_rfc850_date(s)) return t;
+  return parse_asctime_date(s);
 }
 
 RangeRequest parse_range(std::string_view header, uint64_t size) {
@@ -157,9 +244,13 @@ bool etag_list_matches(std::string_view list, std::string_view etag, bool weak) 
   bool etag_weak = false;
   auto opaque = strip_weak(etag, etag_weak);
   while (!list.empty()) {
-    auto comma = list.find(',');
+    // A comma inside an entity tag's quotes is part of the tag (etagc has it), not a
+    // separator: "a,b" is one tag.
+    size_t comma = 0;
+    for (bool quoted = false; comma < list.size() && (quoted || list[comma] != ','); ++comma)
+      if (list[comma] == '"') quoted = !quoted;
     auto item = trim(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    list = comma == list.size() ? std::string_view() : list.substr(comma + 1);
     bool item_weak = false;
     auto item_opaque = strip_weak(item, item_weak);
     if (item_opaque != opaque) continue;

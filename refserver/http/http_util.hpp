@@ -17,8 +17,8 @@
 
 namespace streamcheck::http {
 
-// "/a%20b/c?x=1" -> "/a b/c". nullopt on a malformed escape or a decoded NUL (the
-// caller answers 400). '+' is not a space in a path.
+// "/a%20b/c?x=1" -> "/a b/c". nullopt on a malformed escape or a NUL, encoded or not
+// (the caller answers 400). '+' is not a space in a path.
 std::optional<std::string> decode_target_path(std::string_view target);
 
 // Escapes a path for use in a URL (listing links, Location): keeps unreserved
@@ -27,7 +27,9 @@ std::string encode_path(std::string_view path);
 
 // IMF-fixdate, RFC 9110 §5.6.7: "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string format_http_date(std::time_t t);
-// Accepts IMF-fixdate (the form every current client sends); nullopt otherwise.
+// Accepts the three formats a recipient must (RFC 9110 §5.6.7): IMF-fixdate, the
+// obsolete RFC 850 form (its two-digit year taken within 50 years of now) and asctime's;
+// nullopt otherwise. Names are case-sensitive; the day name of IMF-fixdate is not checked.
 std::optional<std::time_t> parse_http_date(std::string_view s);
 
 struct ByteRange {

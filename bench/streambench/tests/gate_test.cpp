@@ -405,6 +405,29 @@ TEST(StreambenchGate, ABaselineWithoutAMachineGivesNotes) {
   EXPECT_EQ(ran.status, 1) << ran.out;
 }
 
+// Found by the fuzz target gate_json: each of these ended the gate in std::terminate.
+TEST(StreambenchGate, FieldsOfAnotherTypeAreUnusableInput) {
+  Fixture good("good", good_run());
+  for (const auto& [key, value] : std::vector<std::pair<std::string, json>>{
+           {"run_name", 5}, {"error_occurred", "yes"}, {"run_type", json::array()}}) {
+    auto entry = bench("refserver/http/get/1MiB", 1e9, 100, 100, 10);
+    entry[key] = value;
+    Fixture odd("odd", json{{"context", {{"target", "x"}}}, {"benchmarks", json::array({entry})}});
+    const auto ran = run_command(STREAMBENCH_BINARY, {"gate", good.path(), odd.path()});
+    EXPECT_EQ(ran.status, 2) << key << ran.err;
+    EXPECT_NE(ran.err.find(key), std::string::npos) << ran.err;
+  }
+  Fixture overflow("overflow",
+                   std::string("{\"context\": {\"target\": \"x\"}, \"benchmarks\": "
+                               "[{\"name\": \"a/http/get/1KiB\", \"copies\": 1e999}]}"));
+  const auto ran = run_command(STREAMBENCH_BINARY, {"gate", good.path(), overflow.path()});
+  EXPECT_EQ(ran.status, 2) << ran.err;
+  EXPECT_NE(ran.err.find("not JSON"), std::string::npos) << ran.err;
+  auto entry = bench("refserver/http/get/1MiB/c99999999999999999999999", 1e9, 100, 100, 10);
+  Fixture many("many", json{{"context", {{"target", "x"}}}, {"benchmarks", json::array({entry})}});
+  EXPECT_EQ(run_command(STREAMBENCH_BINARY, {"gate", many.path(), many.path()}).status, 0);
+}
+
 TEST(StreambenchGate, UnusableInputExitsTwo) {
   Fixture good("good", good_run());
   Fixture text("text", std::string("hello, not json"));

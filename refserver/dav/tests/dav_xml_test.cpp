@@ -132,6 +132,20 @@ TEST(ParseProppatch, ValueIsSelfContainedWithEveryNamespaceDeclared) {
   EXPECT_EQ(again.element_xml, xml);  // the same names, so the same serialization
 }
 
+// A namespace URI may hold TAB, LF or CR (written as references): declared with them raw,
+// the reply's parser would read spaces, another namespace (found by the fuzz target dav_xml).
+TEST(ParseProppatch, NamespaceWithWhitespaceKeepsItsName) {
+  auto update = parse_proppatch(
+      "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:z=\"urn:a&#9;b&#10;c&#13;\"><D:set><D:prop>"
+      "<z:p/></D:prop></D:set></D:propertyupdate>");
+  ASSERT_TRUE(update.ok()) << update.status().to_string();
+  const QName name{"urn:a\tb\nc\r", "p"};
+  EXPECT_EQ(update->ops.at(0).name, name);
+  auto again = reparse_in_reply(update->ops.at(0).element_xml);
+  EXPECT_EQ(again.name, name) << update->ops.at(0).element_xml;
+  EXPECT_EQ(again.element_xml, update->ops.at(0).element_xml);
+}
+
 TEST(ParseProppatch, NoNamespacePropertyStaysOutOfTheReplysDefaultNamespace) {
   auto update = parse_proppatch(
       R"(<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><nulled xmlns="">v</nulled></D:prop></D:set></D:propertyupdate>)");
@@ -230,6 +244,23 @@ TEST(XmlBounds, RefusesDeepNestingAndTooManyElements) {
   ASSERT_TRUE(at_bound.ok()) << at_bound.status().to_string();
   EXPECT_EQ(at_bound->props.size(), kMaxXmlElements - 2);
   expect_refused(parse_propfind(many(kMaxXmlElements - 1)).status(), "10000 elements");
+}
+
+// Each property's XML declares its namespaces: many small properties in one long namespace
+// must not multiply the body (found writing the fuzz target dav_xml's output bound).
+TEST(XmlBounds, RefusesPropertiesThatReSerializeOverTheBound) {
+  auto update = [](size_t uri_bytes, size_t count) {
+    std::string props;
+    for (size_t i = 0; i < count; ++i) props += "<x:p" + std::to_string(i) + "/>";
+    return "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:x=\"urn:" + std::string(uri_bytes, 'u') +
+           "\"><D:set><D:prop>" + props + "</D:prop></D:set></D:propertyupdate>";
+  };
+  const auto small = parse_proppatch(update(100, 1000));
+  ASSERT_TRUE(small.ok()) << small.status().to_string();
+  EXPECT_EQ(small->ops.size(), 1000u);
+  const std::string body = update(4000, 300);  // 7 KB that came out as 1.2 MB
+  EXPECT_LT(body.size(), 8000u);
+  expect_refused(parse_proppatch(body).status(), "over 1048576 bytes");
 }
 
 TEST(XmlBounds, BillionLaughsFailsFastWithoutExpanding) {

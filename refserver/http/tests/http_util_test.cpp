@@ -19,6 +19,7 @@ TEST(DecodeTargetPath, RejectsMalformedEscapesAndNul) {
   EXPECT_FALSE(decode_target_path("/a%2"));
   EXPECT_FALSE(decode_target_path("/a%zz"));
   EXPECT_FALSE(decode_target_path("/a%00b"));
+  EXPECT_FALSE(decode_target_path(std::string_view("/a\0b", 4)));
 }
 
 TEST(EncodePath, KeepsSlashesAndUnreserved) {
@@ -29,10 +30,26 @@ TEST(EncodePath, KeepsSlashesAndUnreserved) {
 TEST(HttpDate, FormatsAndParsesImfFixdate) {
   EXPECT_EQ(format_http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
-  EXPECT_FALSE(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"));
   EXPECT_FALSE(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"));
   EXPECT_FALSE(parse_http_date("Sun, 06 Nov 1994 28:49:37 GMT"));
   EXPECT_FALSE(parse_http_date(""));
+}
+
+// RFC 9110 §5.6.7: a recipient MUST accept the obsolete formats too.
+TEST(HttpDate, ParsesTheObsoleteFormats) {
+  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);
+  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), 784111777);
+  EXPECT_EQ(parse_http_date("Sun Nov 06 08:49:37 1994"), 784111777);
+  // A two-digit year is the one within 50 years of now: 94 is 1994 and 70 is 2070 (from
+  // 2020 until 2044 this test is right as written).
+  EXPECT_EQ(parse_http_date("Tuesday, 01-Jan-70 00:00:00 GMT"), 3155760000);
+  EXPECT_FALSE(parse_http_date("Sun, 06-Nov-94 08:49:37 GMT"));     // day name too short
+  EXPECT_FALSE(parse_http_date("Sunday, 06-nov-94 08:49:37 GMT"));  // names are case-sensitive
+  EXPECT_FALSE(parse_http_date("Sun Nov 6  08:49:37 1994"));
+  EXPECT_FALSE(parse_http_date("Sun Nov  6 08:49:37 94"));
+  // A leap second past the end of 9999 has no IMF-fixdate.
+  EXPECT_EQ(parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"), 253402300799);
+  EXPECT_FALSE(parse_http_date("Fri, 31 Dec 9999 23:59:60 GMT"));
 }
 
 TEST(Rfc9110Range, SingleRanges) {
@@ -90,6 +107,13 @@ TEST(Rfc9110Etag, StrongAndWeakComparison) {
   EXPECT_FALSE(etag_list_matches("W/\"b\"", "\"b\"", false));
   EXPECT_TRUE(etag_list_matches("W/\"b\"", "\"b\"", true));
   EXPECT_FALSE(etag_list_matches("\"c\"", "\"b\"", true));
+}
+
+// §8.8.3: etagc has ',' in it, so a comma between quotes does not end a list member.
+TEST(Rfc9110Etag, CommaInsideATag) {
+  EXPECT_TRUE(etag_list_matches("\"x\", \"a,b\"", "\"a,b\"", false));
+  EXPECT_FALSE(etag_list_matches("\"a,b\"", "\"a\"", true));
+  EXPECT_TRUE(etag_list_matches(" ,\"a\" ,, W/\"b,\"", "\"b,\"", true));
 }
 
 TEST(Rfc9110Conditional, EvaluationOrder) {
