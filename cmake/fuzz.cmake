@@ -29,17 +29,21 @@ target_include_directories(sc_fuzz_replay_main PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(sc_fuzz_replay_main PRIVATE sc_warnings)
 add_custom_target(fuzz_targets)
 
-# streamcheck_fuzz_target(NAME n SOURCE file.cpp LIBS lib... CORPUS_DIR dir)
-# Reproducers of past findings live in fuzz/reproducers/NAME/ beside the source's
-# fuzz/ directory; the replay test reads them too once the directory exists.
+# streamcheck_fuzz_target(NAME n LIBS lib...), called from a module's CMakeLists.txt:
+# the target is fuzz/n_fuzz.cpp there, its seed corpus fuzz/corpus/n/, the layout
+# scripts/fuzz finds targets by. Reproducers of past findings live in
+# fuzz/reproducers/n/; the replay test reads them too once the directory exists.
 function(streamcheck_fuzz_target)
-  cmake_parse_arguments(ARG "" "NAME;SOURCE;CORPUS_DIR" "LIBS" ${ARGN})
-  if(NOT ARG_NAME OR NOT ARG_SOURCE OR NOT ARG_CORPUS_DIR)
-    message(FATAL_ERROR "streamcheck_fuzz_target: NAME, SOURCE and CORPUS_DIR are required")
+  cmake_parse_arguments(ARG "" "NAME" "LIBS" ${ARGN})
+  if(NOT ARG_NAME)
+    message(FATAL_ERROR "streamcheck_fuzz_target: NAME is required")
   endif()
-  get_filename_component(source "${ARG_SOURCE}" ABSOLUTE)
-  get_filename_component(corpus "${ARG_CORPUS_DIR}" ABSOLUTE)
-  get_filename_component(fuzz_dir "${source}" DIRECTORY)
+  set(fuzz_dir "${CMAKE_CURRENT_SOURCE_DIR}/fuzz")
+  set(source "${fuzz_dir}/${ARG_NAME}_fuzz.cpp")
+  set(corpus "${fuzz_dir}/corpus/${ARG_NAME}")
+  if(NOT EXISTS "${source}" OR NOT IS_DIRECTORY "${corpus}")
+    message(FATAL_ERROR "streamcheck_fuzz_target(${ARG_NAME}): needs ${source} and ${corpus}/")
+  endif()
   set(reproducers "${fuzz_dir}/reproducers/${ARG_NAME}")
 
   add_executable(${ARG_NAME}_replay ${source})
