@@ -28,6 +28,11 @@ struct SlowFs::Callbacks {
     // Inode numbers of the backing files, so that the store's ETags (inode, size, mtime)
     // change with every commit as they do on a local filesystem.
     config->use_ino = 1;
+    // Unlink means unlink, even of an open file: without it FUSE renames the file to
+    // .fuse_hidden* and removes it only on release, which the kernel sends after close(2)
+    // has returned, so a staging file aborted by unlink-then-close would outlive the
+    // abort for a moment and the tests that look for it would race.
+    config->hard_remove = 1;
     return fuse_get_context()->private_data;
   }
   static int getattr(const char* path, struct stat* st, fuse_file_info* fi) {
@@ -95,7 +100,8 @@ struct SlowFs::Callbacks {
                    fuse_file_info* fi) {
     SlowFs& self = fs();
     const long long delay = self.delay_ms_;
-    if (delay > 0 && std::string_view(path).starts_with("/.staging/")) {
+    // The path of a file unlinked while open is null (hard_remove).
+    if (delay > 0 && path && std::string_view(path).starts_with("/.staging/")) {
       ++self.delayed_writes_;
       std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     }
