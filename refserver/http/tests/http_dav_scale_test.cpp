@@ -185,7 +185,16 @@ TEST(HttpDavScale, PropfindOfA100000MemberCollectionIsStreamed) {
   EXPECT_EQ(reply.responses.count(), kMembers + 1u) << "the collection and each member";
   EXPECT_EQ(reply.etags.count(), static_cast<uint64_t>(kMembers)) << "an ETag for each file";
   EXPECT_TRUE(reply.responses.ends_with("</D:multistatus>")) << "the reply is cut short";
-  EXPECT_LT(growth_kib * 1024, reply.body_bytes / 4)
+  // An instrumented server's first large reply also maps its allocator's size-class
+  // regions: under ASan (with the small quarantine cmake/sanitize.cmake sets) 31-35 MiB,
+  // then ~1 MiB for the same PROPFIND again. Allowed on top there; a reply rendered whole
+  // grows the server by 3.2 times the reply (above) and still fails.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr uint64_t kAllocatorFirstUse = 48ull << 20;
+#else
+  constexpr uint64_t kAllocatorFirstUse = 0;
+#endif
+  EXPECT_LT(growth_kib * 1024, reply.body_bytes / 4 + kAllocatorFirstUse)
       << "server peak RSS grew by " << growth_kib << " KiB while sending a reply of "
       << reply.body_bytes << " bytes: more than a quarter of it";
 }

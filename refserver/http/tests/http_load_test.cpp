@@ -63,6 +63,13 @@ TEST(HttpLoad, AThousandConcurrentGetsCompleteExactlyAndLeaveNoDescriptor) {
 // at once. The accept loop must wait instead (no core burnt, one log line, not one per
 // failure), and take the waiting connections once sessions end.
 TEST(HttpLoad, OutOfDescriptorsTheAcceptLoopWaitsInsteadOfSpinning) {
+#ifdef STREAMCHECK_UBSAN
+  // Not the server's: UBSan checks a vtable is readable by writing it into a pipe(2), and
+  // a process with no descriptor left cannot make one, so its first virtual call out of
+  // descriptors is reported as an "invalid vptr" (a 12-line program does the same).
+  // The normal, ASan-only and TSan builds run this test.
+  GTEST_SKIP() << "UBSan's vptr check needs two free descriptors; this test leaves none";
+#endif
   char pattern[] = "/tmp/refserver-test-XXXXXX";
   ASSERT_TRUE(::mkdtemp(pattern));
   const std::filesystem::path dir = pattern;
