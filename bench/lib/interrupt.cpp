@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -23,7 +24,10 @@ struct Registry {
 };
 
 pthread_t signal_thread;
-volatile std::sig_atomic_t output_closed = 0;
+// Set by a SIGPIPE handler on whichever thread wrote and read by the signal thread: an
+// atomic (lock-free, so safe in a handler), not a volatile sig_atomic_t, which orders
+// nothing between threads (ThreadSanitizer reported the race).
+std::atomic<bool> output_closed{false};
 
 Registry& registry() {
   static Registry* r = new Registry();  // never destroyed: the signal thread may outlive main
@@ -43,7 +47,7 @@ sigset_t stop_signals() {
 void on_sigpipe(int) {
   pollfd fds[2] = {{STDOUT_FILENO, 0, 0}, {STDERR_FILENO, 0, 0}};
   if (::poll(fds, 2, 0) > 0 && ((fds[0].revents | fds[1].revents) & POLLERR) && !output_closed) {
-    output_closed = 1;
+    output_closed = true;
     ::pthread_kill(signal_thread, SIGTERM);
   }
 }

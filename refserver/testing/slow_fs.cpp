@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fuse3/fuse.h>
 #include <stdio.h>  // renameat2
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -175,10 +176,15 @@ SlowFs::SlowFs(std::filesystem::path backing, std::filesystem::path mountpoint)
 
 SlowFs::~SlowFs() {
   delay_ms_ = 0;
-  // The unmount ends the connection: the serving threads' reads fail and the loop returns.
+  // The unmount ends the connection: the serving threads' reads of /dev/fuse fail and the
+  // loop returns. Unmounted here rather than by fuse_unmount, which also closes the
+  // descriptor those threads are still reading (ThreadSanitizer reported the race); it
+  // runs after the join, to close it.
   fuse_exit(fuse_);
-  fuse_unmount(fuse_);
+  const bool unmounted = ::umount2(mountpoint_.c_str(), 0) == 0;
+  if (!unmounted) fuse_unmount(fuse_);  // still busy: end it under the readers after all
   loop_.join();
+  if (unmounted) fuse_unmount(fuse_);
   fuse_destroy(fuse_);
   ::close(backing_fd_);
 }

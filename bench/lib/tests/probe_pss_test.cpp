@@ -22,6 +22,7 @@ using testing::ForkedChild;
 using testing::kChildren;
 using testing::kOwnKiB;
 using testing::kSharedKiB;
+using testing::kSharingHidden;
 
 // What the tree maps beside what a test makes it write: stacks, the channel, the test
 // binary's and the C library's pages (4 MiB per process is far above what they take).
@@ -31,6 +32,7 @@ constexpr std::uint64_t kSlackKiB = (1 + kChildren) * 4 * 1024;
 // measurement, as a server's sessions open: summed VmRSS grows by the 64 MiB once per
 // child, the tree's PSS by what the children add of their own, a few hundred KiB.
 TEST(ProbePss, SessionsForkedFromAParentAddOnlyTheirOwnMemory) {
+  if (kSharingHidden) GTEST_SKIP() << kSharingHidden;
   ForkedChild server(testing::sharing_tree);
   ASSERT_EQ(server.read_reply(), "ready");
   // No grace for descriptors: the children's are theirs, not a leak to wait out.
@@ -61,6 +63,7 @@ TEST(ProbePss, SessionsForkedFromAParentAddOnlyTheirOwnMemory) {
 // whole, and so does an inherited page a child writes over (its copy; summed VmRSS does
 // not see that one at all, the copy replaces the shared page in the child's tables).
 TEST(ProbePss, WhatEachSessionWritesCountsInFull) {
+  if (kSharingHidden) GTEST_SKIP() << kSharingHidden;
   ForkedChild server(testing::sharing_tree);
   ASSERT_EQ(server.read_reply(), "ready");
   ASSERT_EQ(server.ask('f'), "forked");
@@ -126,6 +129,7 @@ TEST(ProbePss, OneProcessIsMeasuredByItsHwmWithNoPssSweep) {
 // The probe's memory_now_kib() reads the kind a measurement was in, for comparing with
 // its memory_before_kib().
 TEST(ProbePss, MemoryNowInEachKind) {
+  if (kSharingHidden) GTEST_SKIP() << kSharingHidden;
   ForkedChild server(testing::sharing_tree);
   ASSERT_EQ(server.read_reply(), "ready");
   ASSERT_EQ(server.ask('f'), "forked");
