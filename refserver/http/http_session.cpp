@@ -206,19 +206,21 @@ void HttpSession::finish_request() {
     if (!body_buffer_) body_buffer_.reset(new std::byte[ctx_.limits.buffer_bytes]);
     arm(kLingerTime);
     // Drain until the peer closes or the linger time is up; then close.
-    auto drain = std::make_shared<std::function<void(error_code, size_t)>>();
-    *drain = [self = shared_from_this(), drain](error_code ec, size_t) {
-      if (ec || self->closed_) {
-        *drain = nullptr;  // breaks the cycle
-        return self->close();
-      }
-      self->socket_.async_read_some(
-          asio::buffer(self->body_buffer_.get(), self->ctx_.limits.buffer_bytes), *drain);
-    };
-    (*drain)({}, 0);
+    if (!closed_) drain_until_closed();
     return;
   }
   do_read_header();
+}
+
+// Each read holds the session by its own handler. (A std::function that held itself, and
+// cleared itself when done, destroyed the capture it went on to use: ThreadSanitizer
+// found the use after free when the session was already closed at the first call.)
+void HttpSession::drain_until_closed() {
+  socket_.async_read_some(asio::buffer(body_buffer_.get(), ctx_.limits.buffer_bytes),
+                          [self = shared_from_this()](error_code ec, size_t) {
+                            if (ec || self->closed_) return self->close();
+                            self->drain_until_closed();
+                          });
 }
 
 void HttpSession::close() {

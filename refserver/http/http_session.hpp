@@ -75,6 +75,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void send_error(beast_http::status status, std::string_view why);
   void on_sent(error_code ec, size_t bytes);
   void finish_request();
+  void drain_until_closed();  // after a last response: read and drop until the peer closes
   void close();
   void arm(std::chrono::milliseconds timeout);
   void do_watchdog();
