@@ -28,6 +28,7 @@ add_library(sc_fuzz_replay_main OBJECT ${CMAKE_CURRENT_LIST_DIR}/../fuzz/replay_
 target_include_directories(sc_fuzz_replay_main PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(sc_fuzz_replay_main PRIVATE sc_warnings)
 add_custom_target(fuzz_targets)
+add_custom_target(fuzz_replays)  # every NAME_replay, for a build of them alone
 
 # streamcheck_fuzz_target(NAME n LIBS lib...), called from a module's CMakeLists.txt:
 # the target is fuzz/n_fuzz.cpp there, its seed corpus fuzz/corpus/n/, the layout
@@ -48,6 +49,7 @@ function(streamcheck_fuzz_target)
 
   add_executable(${ARG_NAME}_replay ${source})
   target_link_libraries(${ARG_NAME}_replay PRIVATE sc_fuzz_replay_main ${ARG_LIBS} sc_warnings)
+  add_dependencies(fuzz_replays ${ARG_NAME}_replay)
   # --if-exists: the reproducers directory appears with the first finding, and the test
   # must pick it up without a new cmake run.
   add_test(NAME fuzz.replay.${ARG_NAME}
