@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <stdexcept>
 
 namespace streamcheck::bench {
 namespace {
@@ -83,6 +84,37 @@ std::uint64_t LatencyHistogram::percentile(double p) const {
 bool LatencyHistogram::operator==(const LatencyHistogram& other) const {
   return count_ == other.count_ && min() == other.min() && max_ == other.max_ &&
          sum_ == other.sum_ && counts_ == other.counts_;
+}
+
+std::vector<std::uint64_t> LatencyHistogram::to_words() const {
+  std::vector<std::uint64_t> out = {count_, min(), max_, static_cast<std::uint64_t>(sum_),
+                                    static_cast<std::uint64_t>(sum_ >> 64)};
+  for (std::size_t i = 0; i < kBuckets; ++i)
+    if (counts_[i] != 0) out.insert(out.end(), {i, counts_[i]});
+  return out;
+}
+
+LatencyHistogram LatencyHistogram::from_words(const std::vector<std::uint64_t>& words) {
+  if (words.size() < 5 || words.size() % 2 == 0)
+    throw std::invalid_argument("latency histogram: " + std::to_string(words.size()) +
+                                " words, want 5 + 2 per bucket");
+  LatencyHistogram h;
+  h.count_ = words[0];
+  h.min_ = words[1];
+  h.max_ = words[2];
+  h.sum_ = (static_cast<Sum>(words[4]) << 64) | words[3];
+  std::uint64_t counted = 0;
+  for (std::size_t i = 5; i < words.size(); i += 2) {
+    if (words[i] >= kBuckets || words[i + 1] > h.count_ - counted)
+      throw std::invalid_argument("latency histogram: bucket " + std::to_string(words[i]) +
+                                  " out of range or counting past the count");
+    h.counts_[words[i]] += words[i + 1];
+    counted += words[i + 1];
+  }
+  if (counted != h.count_ || (h.count_ > 0 && h.min_ > h.max_))
+    throw std::invalid_argument("latency histogram: buckets count " + std::to_string(counted) +
+                                ", the header " + std::to_string(h.count_));
+  return h;
 }
 
 }  // namespace streamcheck::bench

@@ -54,6 +54,14 @@ class LatencyHistogram {
   // Same samples, bucket by bucket.
   bool operator==(const LatencyHistogram& other) const;
 
+  // The histogram as words, for another process to merge (streambench --mpi): count, min,
+  // max, the sum's low and high halves, then (bucket, count) for each bucket in use only,
+  // so an empty histogram is 5 words and one of N distinct buckets 5 + 2N.
+  std::vector<std::uint64_t> to_words() const;
+  // The histogram to_words() gave. Throws std::invalid_argument on words that no
+  // histogram gives (a bucket out of range, counts that do not add up to the count).
+  static LatencyHistogram from_words(const std::vector<std::uint64_t>& words);
+
   // The bucket of `value` and the range of values it holds, [lowest, highest]: for tests
   // and for anyone reading the counts directly.
   static std::size_t bucket_of(std::uint64_t value);

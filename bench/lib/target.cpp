@@ -181,6 +181,18 @@ std::unique_ptr<Target> Target::attach(const std::string& http_url, const std::s
   return t;
 }
 
+std::unique_ptr<Target> Target::remote(std::optional<Url> http, std::optional<Url> ftp,
+                                       std::string name) {
+  if (!http && !ftp) throw Error("remote target: no HTTP nor FTP URL");
+  std::unique_ptr<Target> t(new Target());
+  t->http = std::move(http);
+  t->ftp = std::move(ftp);
+  t->name = std::move(name);
+  t->description = (t->http ? t->http->redacted() : "") + (t->http && t->ftp ? " " : "") +
+                   (t->ftp ? t->ftp->redacted() : "");
+  return t;
+}
+
 std::unique_ptr<Target> Target::spawn_refserver(const std::filesystem::path& binary, RootOn root_on,
                                                 std::vector<std::string> extra_args) {
   const auto base = root_on == RootOn::tmpfs ? std::filesystem::path("/dev/shm") : disk_temp_base();

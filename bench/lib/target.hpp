@@ -44,6 +44,11 @@ class Target {
   static std::unique_ptr<Target> attach(const std::string& http_url, const std::string& ftp_url,
                                         pid_t pid);
 
+  // A server known by its URLs alone, probed elsewhere (pid 0): what streambench --mpi's
+  // load ranks, on other hosts than the server's, are given. At least one URL.
+  static std::unique_ptr<Target> remote(std::optional<Url> http, std::optional<Url> ftp,
+                                        std::string name);
+
   // The refserver at `binary` on ephemeral loopback ports in a fresh temp root (removed
   // when the Target goes), with FTP too when the binary has it (its --help names
   // --ftp). `extra_args` are added to its command line.

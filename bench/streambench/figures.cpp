@@ -1,8 +1,10 @@
 #include "bench/streambench/figures.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 namespace streamcheck::streambench {
 namespace {
@@ -46,9 +48,11 @@ void Figures::add_batch(const std::vector<bench::Transfer>& transfers,
                         const std::vector<bool>& slow) {
   if (!slow.empty() && !mix_) mix_.emplace();
   std::array<double, 2> last_end{};
+  double batch_end = 0;
   for (std::size_t i = 0; i < transfers.size(); ++i) {
     const auto& t = transfers[i];
     all_.record(t, bytes[i], first);
+    batch_end = std::max(batch_end, t.seconds);
     if (slow.empty()) continue;
     const std::size_t group = slow[i] ? 1 : 0;
     (*mix_)[group].record(t, bytes[i], first);
@@ -56,7 +60,40 @@ void Figures::add_batch(const std::vector<bench::Transfer>& transfers,
   }
   if (mix_)
     for (std::size_t g = 0; g < 2; ++g) (*mix_)[g].seconds += last_end[g];
+  all_.seconds += batch_end;
   ++batches_;
+}
+
+std::vector<std::uint64_t> Figures::transfer_words() const {
+  const auto ttfb = all_.ttfb_ns.to_words();
+  const auto rate = all_.transfer_bytes_per_second.to_words();
+  std::vector<std::uint64_t> out = {static_cast<std::uint64_t>(batches_), all_.bytes,
+                                    std::bit_cast<std::uint64_t>(all_.seconds), ttfb.size()};
+  out.insert(out.end(), ttfb.begin(), ttfb.end());
+  out.insert(out.end(), rate.begin(), rate.end());
+  return out;
+}
+
+Figures Figures::from_transfer_words(const std::vector<std::uint64_t>& words) {
+  if (words.size() < 4 || words[3] > words.size() - 4)
+    throw std::invalid_argument("figures: " + std::to_string(words.size()) +
+                                " words, too few for their histograms");
+  Figures f;
+  f.batches_ = static_cast<int>(words[0]);
+  f.all_.bytes = words[1];
+  f.all_.seconds = std::bit_cast<double>(words[2]);
+  const auto split = words.begin() + 4 + static_cast<std::ptrdiff_t>(words[3]);
+  f.all_.ttfb_ns = bench::LatencyHistogram::from_words({words.begin() + 4, split});
+  f.all_.transfer_bytes_per_second = bench::LatencyHistogram::from_words({split, words.end()});
+  return f;
+}
+
+void Figures::merge_transfers(const Figures& other) {
+  all_.ttfb_ns.merge(other.all_.ttfb_ns);
+  all_.transfer_bytes_per_second.merge(other.all_.transfer_bytes_per_second);
+  all_.bytes += other.all_.bytes;
+  all_.seconds += other.all_.seconds;
+  batches_ = std::max(batches_, other.batches_);
 }
 
 void Figures::add_probe(const ProbedBatch& b) {

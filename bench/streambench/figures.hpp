@@ -62,6 +62,18 @@ class Figures {
   void set_counters(benchmark::State& state, bool probed) const;
 
   const bench::LatencyHistogram& ttfb_ns() const { return all_.ttfb_ns; }
+  std::uint64_t bytes() const { return all_.bytes; }
+  // Summed over the batches: each from its start to its last transfer's end.
+  double seconds() const { return all_.seconds; }
+
+  // What add_batch() recorded (not the probe's figures, nor a mix's groups), as words for
+  // another process to merge: under --mpi each load rank sends its own to the probe rank.
+  std::vector<std::uint64_t> transfer_words() const;
+  // Throws std::invalid_argument on words transfer_words() does not give.
+  static Figures from_transfer_words(const std::vector<std::uint64_t>& words);
+  // Adds another process's transfers of the same batches: histograms merged bucket by
+  // bucket, bytes and seconds summed (seconds: the caller times the batches as a whole).
+  void merge_transfers(const Figures& other);
 
  private:
   // Transfers over the iterations: all of them, or one group of a mix.

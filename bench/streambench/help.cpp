@@ -56,6 +56,21 @@ from a histogram of every transfer of the row (within 0.4%), merged, never avera
   warmup               the untimed warm-up transfers that ran before the timed ones
                        (--warmup, below); in none of the figures above
 
+Under MPI (mpirun ... streambench --mpi: README, Across hosts) rank 0 probes and the other
+ranks share each batch's transfers. The row's time is rank 0's, from the step that starts
+a batch's transfers to the last rank's report of its end (no clock of one host is read
+against another's); its TTFB and transfer percentiles are of every rank's transfers, their
+histograms merged bucket by bucket. Each row also gets
+  transfers, bytes     the transfers and payload bytes of every rank, summed
+  rankN_transfers, rankN_bytes, rankN_ttfb_p50_us, rankN_ttfb_p99_us
+                       load rank N's own
+  rankN_seconds        load rank N's time, its batches' starts to their last ends, by its
+                       own clock: a rank far above the others is a straggler
+and the context names each rank's host (mpi_rankN_host). A failure names its rank and
+host and fails the row on every rank; a rank that keeps the others waiting past
+--mpi-timeout at any step is named, every later row fails, and the job ends once rank 0
+has written its results.
+
 Slow and stalled clients. With --slow-reader RATE, --stalled-reader SECONDS or
 --slow-writer RATE every download (the first two) or upload (the last) of a benchmark is
 a slow client, and its name says so after /cN: .../slow, .../stalled, .../slow-writer. A

@@ -29,6 +29,9 @@
 #include "bench/streambench/fds.hpp"
 #include "bench/streambench/gate.hpp"
 #include "bench/streambench/help.hpp"
+#ifdef STREAMCHECK_HAVE_MPI
+#include "bench/streambench/mpi_setup.hpp"
+#endif
 #include "bench/streambench/ops.hpp"
 #include "bench/streambench/runner.hpp"
 #include "bench/streambench/slow_clients.hpp"
@@ -125,6 +128,9 @@ int main(int argc, char** argv) {
   bool no_checks = false;
   bool no_check_pinning = false;
   std::string pin;
+  bool use_mpi = false;
+  long mpi_timeout = 600;
+  std::string mpi_http, mpi_ftp;
   CLI::App app(
       "streambench: measure an FTP/HTTP server from outside while it moves big files.\n"
       "With no target flags it spawns the refserver (found next to this program) in a temp "
@@ -201,6 +207,18 @@ int main(int argc, char** argv) {
       "slower: see Pre-fault below)");
   app.add_flag(
       "--no-progress", [&](std::int64_t) { opt.progress = false; }, "No progress line on stderr");
+  app.add_flag("--mpi", use_mpi,
+               "Under mpirun: rank 0 probes the server (run it on the server's host) and the "
+               "other ranks, on any hosts, share each batch's transfers (README: Across hosts)");
+  app.add_option("--mpi-timeout", mpi_timeout,
+                 "--mpi: seconds a rank may keep the others waiting at any step of a benchmark "
+                 "(its transfers included) before it is named and the run ends")
+      ->check(CLI::Range(1L, 86400L))
+      ->capture_default_str();
+  app.add_option("--mpi-http", mpi_http,
+                 "--mpi, on a load rank: the server's HTTP URL as this rank's host reaches it "
+                 "(default: the probe rank's)");
+  app.add_option("--mpi-ftp", mpi_ftp, "--mpi, on a load rank: the same for FTP");
   try {
     app.parse(static_cast<int>(ours.size()), ours.data());
   } catch (const CLI::ParseError& e) {
@@ -209,6 +227,12 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 3;
   }
 
+  // Before the target: under MPI, the world ends after the target has stopped.
+  std::shared_ptr<sb::Cohort> cohort = std::make_shared<sb::Alone>();
+#ifdef STREAMCHECK_HAVE_MPI
+  std::shared_ptr<sb::MpiCohort> mpi;
+#endif
+  bool probe_rank = true;  // this process probes and says what the run does
   std::unique_ptr<bench::Target> target;
   sb::Run run;
   try {
@@ -228,7 +252,7 @@ int main(int argc, char** argv) {
     }
     raise_fd_limit_for(opt.concurrency);
     opt.probe = !no_probe;
-    opt.checks = !no_checks && opt.probe;
+    opt.checks = !no_checks && opt.probe && !use_mpi;
     opt.check_pinning = !no_check_pinning;
     if (!pin.empty()) opt.pin = bench::parse_placement(pin);
     if (!ops.empty()) {
@@ -255,30 +279,92 @@ int main(int argc, char** argv) {
         std::replace(t.name.begin(), t.name.end(), ',', '+');
       }
     }
-    const bool spawns_refserver = t.spawn.empty() && t.http.empty() && t.ftp.empty() && t.pid == 0;
-    if (spawns_refserver && !app.count("--root-on") &&
-        *std::max_element(opt.sizes.begin(), opt.sizes.end()) >= kLargeSize)
-      std::fprintf(stderr,
-                   "streambench: sizes of 2 GiB and more: the refserver's root on disk (the "
-                   "default; on tmpfs every object would sit in memory)\n");
-    target = bench::make_target(t, "streambench", bench::exe_dir());
-    sb::check_room(opt, *target);
+    if (!use_mpi && (app.count("--mpi-http") || app.count("--mpi-ftp")))
+      throw bench::Error("--mpi-http and --mpi-ftp go with --mpi");
+    if (use_mpi) {
+      if (opt.mix)
+        throw bench::Error("--mix is not for --mpi yet: its groups' times would mix hosts");
+      if (opt.pin)
+        throw bench::Error(
+            "--pin is not for --mpi: place the ranks with mpirun (--bind-to, "
+            "--cpu-set)");
+#ifdef STREAMCHECK_HAVE_MPI
+      mpi = std::make_shared<sb::MpiCohort>(&argc, &argv, std::chrono::seconds(mpi_timeout));
+      cohort = mpi;
+      probe_rank = mpi->rank() == 0;
+#else
+      throw bench::Error(
+          "--mpi: this streambench was built without MPI (install "
+          "libopenmpi-dev and build again: scripts/setup does)");
+#endif
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "streambench: %s\n", e.what());
     return 3;
   }
+  // The target: made on the probe rank as without MPI, then shared with the load ranks.
+  std::string why;
+  try {
+    auto& t = opt.target;
+    const bool spawns_refserver = t.spawn.empty() && t.http.empty() && t.ftp.empty() && t.pid == 0;
+    if (probe_rank && spawns_refserver && !app.count("--root-on") &&
+        *std::max_element(opt.sizes.begin(), opt.sizes.end()) >= kLargeSize)
+      std::fprintf(stderr,
+                   "streambench: sizes of 2 GiB and more: the refserver's root on disk (the "
+                   "default; on tmpfs every object would sit in memory)\n");
+    if (probe_rank) {
+      target = bench::make_target(t, "streambench", bench::exe_dir());
+      sb::check_room(opt, *target);
+    }
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  why = cohort->step("target", [&] { return why; });
+#ifdef STREAMCHECK_HAVE_MPI
+  if (mpi && why.empty()) {
+    try {
+      target = sb::share_target(*mpi, std::move(target), mpi_http, mpi_ftp);
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    why = cohort->step("target's URLs", [&] { return why; });
+  }
+#endif
+  if (!why.empty()) {
+    if (probe_rank) std::fprintf(stderr, "streambench: %s\n", why.c_str());
+    return 3;
+  }
 
+#ifdef STREAMCHECK_HAVE_MPI
+  if (!probe_rank) theirs = sb::without_output_flags(theirs);
+#endif
   int bench_argc = static_cast<int>(theirs.size());
   benchmark::Initialize(&bench_argc, theirs.data());
   if (benchmark::ReportUnrecognizedArguments(bench_argc, theirs.data())) return 3;
   run.target = target.get();
   run.options = opt;
-  std::fprintf(stderr, "streambench: target %s (%s), probing pid %d\n", target->name.c_str(),
-               target->description.c_str(), static_cast<int>(target->pid));
-  sb::add_context(run);
-  if (!opt.legacy.empty()) benchmark::AddCustomContext("legacy", opt.legacy);
-  sb::register_benchmarks(run);
-  sb::prefault(run);
+  run.cohort = cohort;
+  std::vector<std::string> usable;
+  if (probe_rank) {
+    std::fprintf(stderr, "streambench: target %s (%s), probing pid %d\n", target->name.c_str(),
+                 target->description.c_str(), static_cast<int>(target->pid));
+    sb::add_context(run);
+    if (!opt.legacy.empty()) benchmark::AddCustomContext("legacy", opt.legacy);
+    usable = sb::usable_ops(run);
+  }
+#ifdef STREAMCHECK_HAVE_MPI
+  if (mpi) {
+    if (probe_rank) sb::add_mpi_context(*mpi);
+    try {
+      usable = sb::share_list(*mpi, "ops", usable);
+    } catch (const std::exception& e) {
+      if (probe_rank) std::fprintf(stderr, "streambench: %s\n", e.what());
+      return 3;
+    }
+  }
+#endif
+  sb::register_benchmarks(run, usable);
+  if (probe_rank) sb::prefault(run);
   std::optional<bench::PinnedPlacement> pinned;
   if (opt.pin) {
     try {
@@ -290,11 +376,20 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "streambench: %s\n", bench::format_placement(*opt.pin).c_str());
     benchmark::AddCustomContext("placement", bench::format_placement(*opt.pin));
   }
-  benchmark::RunSpecifiedBenchmarks();
+  if (probe_rank) {
+    benchmark::RunSpecifiedBenchmarks();
+  } else {
+#ifdef STREAMCHECK_HAVE_MPI
+    sb::SilentReporter silent;
+    benchmark::RunSpecifiedBenchmarks(&silent);
+#endif
+  }
   if (opt.progress && ::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");
-  sb::say_repeats(run);
-  sb::print_checks(run);
-  sb::print_repeated(run.repeated);
+  if (probe_rank) {
+    sb::say_repeats(run);
+    sb::print_checks(run);
+    sb::print_repeated(run.repeated);
+  }
   benchmark::Shutdown();
   return run.failures > 0 ? 1 : 0;
 }

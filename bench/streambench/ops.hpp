@@ -83,6 +83,10 @@ struct Plan {
 Plan set_up(const OpInfo& op, Client& client, std::uint64_t size, const Options& options,
             unsigned index, std::uint64_t seed);
 
+// The payload bytes one transfer of `op` on an object of `size` moves (a Plan's `bytes`):
+// the object's, or the part a ranged read asks for.
+std::uint64_t transfer_bytes(const OpInfo& op, std::uint64_t size);
+
 // The transfer of `plan` on `client`, not yet run.
 bench::PreparedTransfer prepare(const OpInfo& op, Client& client, const Plan& plan,
                                 const bench::TransferOptions& options);

@@ -5,12 +5,14 @@
 #include <benchmark/benchmark.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "bench/lib/prefault.hpp"
 #include "bench/lib/target.hpp"
+#include "bench/streambench/cohort.hpp"
 #include "bench/streambench/figures.hpp"
 #include "bench/streambench/options.hpp"
 #include "bench/streambench/stats.hpp"
@@ -43,6 +45,8 @@ struct CheckResult {
 
 struct Run {
   bench::Target* target = nullptr;
+  // The processes the benchmarks run on: this one alone, or the ranks of --mpi.
+  std::shared_ptr<Cohort> cohort = std::make_shared<Alone>();
   Options options;
   std::map<std::string, CheckResult> checks;  // by benchmark name
   std::map<std::string, Repeated> repeated;   // by benchmark name, over its repetitions
@@ -64,10 +68,14 @@ void say_repeats(Run& run);
 // What starts a line on stderr: on a terminal, it first clears the progress line.
 const char* line_start();
 
-// Registers `target/proto/op/size[/cN]` for each op, size and concurrency N (FTP ops only when the
-// target has FTP, HTTP ops only with HTTP: the others are named on stderr), plus, for the largest
-// size of http-get, `.../checks` (checks.hpp): the probe's cost and the client's speed
-// against the curl command-line tool, in the same run.
-void register_benchmarks(Run& run);
+// The ops of the options that the target can run: FTP ops only when it has FTP, HTTP ops
+// only with HTTP, COPY and MOVE only when it does not refuse them; each left out is named
+// on stderr with why.
+std::vector<std::string> usable_ops(const Run& run);
+
+// Registers `target/proto/op/size[/cN]` for each of `ops`, size and concurrency N, plus,
+// for the largest size of http-get, `.../checks` (checks.hpp): the probe's cost and the
+// client's speed against the curl command-line tool, in the same run.
+void register_benchmarks(Run& run, const std::vector<std::string>& ops);
 
 }  // namespace streamcheck::streambench
