@@ -22,6 +22,8 @@ class Cohort {
  public:
   virtual ~Cohort() = default;
 
+  // This process's number: its MPI rank; 0 alone.
+  virtual int rank() const = 0;
   // Whether this process reads the server's process tree (it runs on the server's host).
   virtual bool probes() const = 0;
   // Whether this process runs transfers.
@@ -65,6 +67,7 @@ class Cohort {
 // One process, as without MPI.
 class Alone final : public Cohort {
  public:
+  int rank() const override { return 0; }
   bool probes() const override { return true; }
   bool transfers() const override { return true; }
   Share share(unsigned n) const override { return {0, n}; }

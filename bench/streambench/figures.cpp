@@ -21,10 +21,14 @@ double us(std::uint64_t ns) {
 
 }  // namespace
 
+std::uint64_t first_byte_ns(const bench::Transfer& t, FirstByte first) {
+  return to_ns(first == FirstByte::received ? t.ttfb_seconds
+               : first == FirstByte::sent   ? t.first_send_seconds
+                                            : t.seconds);
+}
+
 void Figures::Group::record(const bench::Transfer& t, std::uint64_t b, FirstByte first) {
-  ttfb_ns.record(to_ns(first == FirstByte::received ? t.ttfb_seconds
-                       : first == FirstByte::sent   ? t.first_send_seconds
-                                                    : t.seconds));
+  ttfb_ns.record(first_byte_ns(t, first));
   if (t.seconds > 0)
     transfer_bytes_per_second.record(
         static_cast<std::uint64_t>(static_cast<double>(b) / t.seconds));

@@ -30,6 +30,9 @@ namespace streamcheck::streambench {
 // sent (uploads), or, where no body goes either way (COPY, MOVE), the answer: its end.
 enum class FirstByte { received, sent, answer };
 
+// A transfer's time to its first byte, in ns, as the figures count it.
+std::uint64_t first_byte_ns(const bench::Transfer& t, FirstByte first);
+
 // What the probe saw of one batch, with what the runner read around it.
 struct ProbedBatch {
   bench::Measurement measurement;

@@ -207,6 +207,10 @@ int main(int argc, char** argv) {
       "slower: see Pre-fault below)");
   app.add_flag(
       "--no-progress", [&](std::int64_t) { opt.progress = false; }, "No progress line on stderr");
+  std::string latency_log;
+  app.add_option("--latency-log", latency_log,
+                 "Write each timed transfer's first byte, time and bytes to this CSV file "
+                 "(under --mpi, PATH.rankN on each load rank's host)");
   app.add_flag("--mpi", use_mpi,
                "Under mpirun: rank 0 probes the server (run it on the server's host) and the "
                "other ranks, on any hosts, share each batch's transfers (README: Across hosts)");
@@ -344,6 +348,19 @@ int main(int argc, char** argv) {
   run.target = target.get();
   run.options = opt;
   run.cohort = cohort;
+  if (!latency_log.empty() && cohort->transfers()) {
+    const auto path = latency_log + (use_mpi ? ".rank" + std::to_string(cohort->rank()) : "");
+    try {
+      run.latency_log = std::make_unique<sb::LatencyLog>(path);
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+  }
+  why = cohort->step("latency log", [&] { return why; });
+  if (!why.empty()) {
+    if (probe_rank) std::fprintf(stderr, "streambench: %s\n", why.c_str());
+    return 3;
+  }
   std::vector<std::string> usable;
   if (probe_rank) {
     std::fprintf(stderr, "streambench: target %s (%s), probing pid %d\n", target->name.c_str(),

@@ -34,7 +34,7 @@ class MpiCohort final : public Cohort {
   MpiCohort(const MpiCohort&) = delete;
   MpiCohort& operator=(const MpiCohort&) = delete;
 
-  int rank() const { return rank_; }
+  int rank() const override { return rank_; }
   int size() const { return size_; }
   // Each rank's host (MPI_Get_processor_name): known on rank 0 only, for the others "".
   const std::vector<std::string>& hosts() const { return hosts_; }

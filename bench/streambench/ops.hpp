@@ -104,10 +104,11 @@ std::string check_answer(const OpInfo& op, const Plan& plan, const bench::Transf
 std::string verify(const OpInfo& op, Client& client, const Plan& plan,
                    const bench::Transfer& transfer);
 
-// The measured part of every transfer streambench times, in the order DESIGN.md asks:
+// The measured part of the checks' transfers (checks.hpp), in the order DESIGN.md asks:
 // the probe's begin(), the transfers (at once when there are several), a cheap request
 // on each session so the server settles before the client would close it, the probe's
 // end(). The caller opens the sessions before (touch), so opening them is not measured.
+// The benchmarks' rows take the same steps through their cohort (runner.cpp).
 struct Measured {
   std::vector<bench::Transfer> transfers;    // in the batch's order
   std::optional<bench::Measurement> probed;  // when there was a probe

@@ -180,7 +180,9 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
   // before it as 0 iterations, and aborts the program when the repetitions of one
   // benchmark disagree on their count (a server that died after the first, say).
   std::optional<Probe> probe;
+  int iteration = -1;  // from 0: the latency log's batch
   for (auto _ : state) {
+    ++iteration;
     const auto failed = [&](const std::string& why) {
       if (why.empty()) return false;
       fail(state, run, name, why);
@@ -316,6 +318,8 @@ void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t s
     if (failed(cohort.step("sessions closed", [&]() -> std::string {
           clients.clear();
           setup.reset();
+          if (run.latency_log && !results.empty())
+            run.latency_log->add(name, cohort.rank(), iteration, mine.first, results, bytes, first);
           return "";
         })))
       return;

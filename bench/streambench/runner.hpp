@@ -14,6 +14,7 @@
 #include "bench/lib/target.hpp"
 #include "bench/streambench/cohort.hpp"
 #include "bench/streambench/figures.hpp"
+#include "bench/streambench/latency_log.hpp"
 #include "bench/streambench/options.hpp"
 #include "bench/streambench/stats.hpp"
 
@@ -54,6 +55,8 @@ struct Run {
   std::string last_failure;                   // the last failure said on stderr
   int last_failure_repeats = 0;               // the same since, not said yet
   bool said_uploads_stay = false;             // an upload could not be removed (said once)
+  // --latency-log: every timed transfer of this process, a CSV line each (latency_log.hpp).
+  std::unique_ptr<LatencyLog> latency_log;
   // Where prefault() wrote its scratch file, when it did: each upload benchmark does it
   // again there first.
   std::optional<bench::PrefaultLocation> prefault_at;

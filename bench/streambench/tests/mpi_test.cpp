@@ -9,9 +9,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -128,6 +132,80 @@ TEST(StreambenchMpi, MergedRowsAreTheSumOfTheRanksAndEveryTransferByteExact) {
   EXPECT_EQ(report.status, 0) << report.err;
   EXPECT_TRUE(std::filesystem::exists(report_dir / "index.html"));
   std::filesystem::remove_all(report_dir);
+}
+
+// The nearest-rank percentile of `sorted`: what LatencyHistogram approximates.
+std::uint64_t exact_percentile(const std::vector<std::uint64_t>& sorted, double p) {
+  const auto n = static_cast<double>(sorted.size());
+  const auto rank = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(p / 100 * n - 1e-9)),
+                                            1, sorted.size());
+  return sorted[rank - 1];
+}
+
+// Each load rank's --latency-log (PATH.rankN), first bytes by benchmark.
+std::map<std::string, std::vector<std::uint64_t>> raw_first_bytes(const std::string& path,
+                                                                  int ranks) {
+  std::map<std::string, std::vector<std::uint64_t>> out;
+  for (int r = 1; r < ranks; ++r) {
+    const auto file = path + ".rank" + std::to_string(r);
+    std::ifstream in(file);
+    EXPECT_TRUE(in) << file;
+    std::string line;
+    std::getline(in, line);
+    EXPECT_EQ(line, "benchmark,rank,batch,transfer,first_byte_ns,seconds,bytes");
+    while (std::getline(in, line)) {
+      std::vector<std::string> fields;
+      std::stringstream split(line);
+      for (std::string f; std::getline(split, f, ',');) fields.push_back(f);
+      EXPECT_EQ(fields.size(), 7u) << line;
+      EXPECT_EQ(fields.at(1), std::to_string(r)) << line;
+      out[fields.at(0)].push_back(std::stoull(fields.at(4)));
+    }
+    std::filesystem::remove(file);
+  }
+  return out;
+}
+
+// The merged percentiles against every rank's raw samples (--latency-log), exactly as
+// the histogram promises: within 1/256 of the sample of that rank.
+TEST(StreambenchMpi, MergedPercentilesAreThoseOfAllTheRanksRawSamples) {
+  SKIP_WITHOUT_MPI();
+  TempFile log("streambench-mpi-latency");
+  // 3 load ranks, 8 transfers a batch (3, 3, 2), 8 batches: 64 samples per benchmark.
+  const auto [ran, doc] =
+      run_mpi(4, {"--root-on", "tmpfs", "--sizes", "16MiB", "--ops", "http-get,http-put",
+                  "--concurrency", "8", "--min-bytes", "1GiB", "--no-progress", "--mpi-timeout",
+                  "60", "--latency-log", log.path().string()});
+  ASSERT_EQ(ran.status, 0) << ran.err;
+  const auto raw = raw_first_bytes(log.path().string(), 4);
+  ASSERT_EQ(doc.at("benchmarks").size(), 2u);
+  for (const auto& row : doc.at("benchmarks")) {
+    const auto name = benchmark_name(row);
+    SCOPED_TRACE(name);
+    ASSERT_TRUE(raw.count(name));
+    auto samples = raw.at(name);
+    std::sort(samples.begin(), samples.end());
+    ASSERT_EQ(samples.size(), 64u);
+    EXPECT_EQ(counter(row, "transfers"), 64);
+    for (const auto& [p, key] : std::vector<std::pair<double, std::string>>{
+             {50, "ttfb_p50_us"}, {90, "ttfb_p90_us"}, {99, "ttfb_p99_us"}, {100, "ttfb_max_us"}}) {
+      const double wanted = static_cast<double>(exact_percentile(samples, p));
+      EXPECT_NEAR(counter(row, key) * 1e3, wanted, wanted / 256 + 1) << key;
+    }
+  }
+}
+
+// Alone, --mpi says what it needs.
+TEST(StreambenchMpi, OneRankIsRefusedWithWhatItNeeds) {
+  SKIP_WITHOUT_MPI();
+  const auto ran = run_command(mpirun(1).front(), [] {
+    auto a = mpirun(1);
+    a.erase(a.begin());
+    a.insert(a.end(), {STREAMBENCH_BINARY, "--mpi", "--sizes", "16MiB"});
+    return a;
+  }());
+  EXPECT_NE(ran.status, 0);
+  EXPECT_NE(ran.err.find("--mpi needs 2 ranks or more"), std::string::npos) << ran.err;
 }
 
 // The first byte's pause crosses processes: the load rank holds its transfer while the
