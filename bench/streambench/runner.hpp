@@ -20,6 +20,8 @@
 
 namespace streamcheck::streambench {
 
+struct OpInfo;  // ops.hpp
+
 // What the checks of checks.hpp found: medians over their rounds, and the two ratios
 // with their 95% intervals (ratio_of_medians in stats.hpp).
 struct CheckResult {
@@ -70,6 +72,11 @@ void say_repeats(Run& run);
 
 // What starts a line on stderr: on a terminal, it first clears the progress line.
 const char* line_start();
+
+// One benchmark `name`: the batches of `n` transfers of `op` on objects of `size`, in the
+// steps of the run's cohort (cohort.hpp), measured by the probe when `with_probe`.
+void run_op(benchmark::State& state, Run& run, const OpInfo& op, std::uint64_t size, unsigned n,
+            bool with_probe, const std::string& name);
 
 // The ops of the options that the target can run: FTP ops only when it has FTP, HTTP ops
 // only with HTTP, COPY and MOVE only when it does not refuse them; each left out is named
