@@ -236,7 +236,6 @@ int main(int argc, char** argv) {
 #ifdef STREAMCHECK_HAVE_MPI
   std::shared_ptr<sb::MpiCohort> mpi;
 #endif
-  bool probe_rank = true;  // this process probes and says what the run does
   std::unique_ptr<bench::Target> target;
   sb::Run run;
   try {
@@ -295,7 +294,6 @@ int main(int argc, char** argv) {
 #ifdef STREAMCHECK_HAVE_MPI
       mpi = std::make_shared<sb::MpiCohort>(&argc, &argv, std::chrono::seconds(mpi_timeout));
       cohort = mpi;
-      probe_rank = mpi->rank() == 0;
 #else
       throw bench::Error(
           "--mpi: this streambench was built without MPI (install "
@@ -306,6 +304,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "streambench: %s\n", e.what());
     return 3;
   }
+  // This process probes and says what the run does (under MPI, rank 0 alone).
+  const bool probe_rank = cohort->probes();
+  // Every rank's part of a step of the set-up, `why` this one's failure: false, said once,
+  // when any failed.
+  const auto all_set = [&](std::string_view step, const std::string& why) {
+    const auto failures = cohort->step(step, [&] { return why; });
+    if (failures.empty()) return true;
+    if (probe_rank) std::fprintf(stderr, "streambench: %s\n", failures.c_str());
+    return false;
+  };
   // The target: made on the probe rank as without MPI, then shared with the load ranks.
   std::string why;
   try {
@@ -323,21 +331,17 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     why = e.what();
   }
-  why = cohort->step("target", [&] { return why; });
+  if (!all_set("target", why)) return 3;
 #ifdef STREAMCHECK_HAVE_MPI
-  if (mpi && why.empty()) {
+  if (mpi) {
     try {
       target = sb::share_target(*mpi, std::move(target), mpi_http, mpi_ftp);
     } catch (const std::exception& e) {
       why = e.what();
     }
-    why = cohort->step("target's URLs", [&] { return why; });
+    if (!all_set("target's URLs", why)) return 3;
   }
 #endif
-  if (!why.empty()) {
-    if (probe_rank) std::fprintf(stderr, "streambench: %s\n", why.c_str());
-    return 3;
-  }
 
 #ifdef STREAMCHECK_HAVE_MPI
   if (!probe_rank) theirs = sb::without_output_flags(theirs);
@@ -356,11 +360,7 @@ int main(int argc, char** argv) {
       why = e.what();
     }
   }
-  why = cohort->step("latency log", [&] { return why; });
-  if (!why.empty()) {
-    if (probe_rank) std::fprintf(stderr, "streambench: %s\n", why.c_str());
-    return 3;
-  }
+  if (!all_set("latency log", why)) return 3;
   std::vector<std::string> usable;
   if (probe_rank) {
     std::fprintf(stderr, "streambench: target %s (%s), probing pid %d\n", target->name.c_str(),

@@ -89,16 +89,18 @@ MpiCohort::MpiCohort(int* argc, char*** argv, std::chrono::seconds timeout) : ti
   char host[MPI_MAX_PROCESSOR_NAME] = {};
   int length = 0;
   MPI_Get_processor_name(host, &length);
-  const auto reports = gather(next_tag(), std::string(host, static_cast<std::size_t>(length)));
+  const int tag = next_tag();
+  const auto reports = gather("start", tag, std::string(host, static_cast<std::size_t>(length)));
+  // Each rank's report is its host: no failure, only whether it came.
+  std::vector<std::optional<std::string>> failures(reports.size());
   if (rank_ == 0) {
     hosts_.assign(static_cast<std::size_t>(size_), "");
-    hosts_[0] = std::string(host, static_cast<std::size_t>(length));
-    for (int r = 1; r < size_; ++r) hosts_[r] = reports[r].value_or("?");
+    for (int r = 0; r < size_; ++r) {
+      hosts_[r] = reports[r].value_or("?");
+      if (reports[r]) failures[r] = "";
+    }
   }
-  std::vector<std::optional<std::string>> none(reports.size(), std::string());
-  for (std::size_t r = 0; r < reports.size(); ++r)
-    if (!reports[r]) none[r].reset();
-  release("start", tag_, rank_ == 0 ? judge("start", none) : "");
+  release("start", tag, rank_ == 0 ? judge("start", failures) : "");
 }
 
 MpiCohort::~MpiCohort() {
@@ -109,7 +111,7 @@ MpiCohort::~MpiCohort() {
   std::fflush(nullptr);
   if (rank_ == 0) MPI_Abort(MPI_COMM_WORLD, 1);
   // Rank 0 ends the job once its results are written; should it not, this rank goes.
-  std::this_thread::sleep_for(timeout_ * 2 + 30s);
+  std::this_thread::sleep_for(probe_rank_patience() + 20s);
   std::_Exit(1);
 }
 
@@ -131,25 +133,21 @@ void MpiCohort::serve_first_byte() {
   MPI_Send(nullptr, 0, MPI_BYTE, from, kFirstByteAckTag, MPI_COMM_WORLD);
 }
 
-std::vector<std::optional<std::string>> MpiCohort::gather(int tag, const std::string& mine) {
+std::vector<std::optional<std::string>> MpiCohort::gather(std::string_view step, int tag,
+                                                          const std::string& mine) {
   std::vector<std::optional<std::string>> out(static_cast<std::size_t>(size_));
   if (rank_ != 0) {
     MPI_Request request;
     MPI_Isend(mine.data(), static_cast<int>(mine.size()), MPI_BYTE, 0, tag, MPI_COMM_WORLD,
               &request);
-    const auto deadline = Clock::now() + timeout_ * 2 + 10s;
+    const auto deadline = Clock::now() + probe_rank_patience();
     Backoff backoff;
     for (int done = 0;;) {
       MPI_Test(&request, &done, MPI_STATUS_IGNORE);
       if (done) return out;
-      if (Clock::now() > deadline) break;
+      if (Clock::now() > deadline) lost_probe_rank(step);
       backoff.wait();
     }
-    std::fprintf(stderr,
-                 "streambench: rank %d: the probe rank (0) took no report for %lld s: "
-                 "ending the run\n",
-                 rank_, static_cast<long long>((timeout_ * 2 + 10s).count()));
-    MPI_Abort(MPI_COMM_WORLD, 1);
   }
   out[0] = mine;
   int missing = 0;
@@ -236,30 +234,39 @@ std::string MpiCohort::release(std::string_view step, int tag, const std::string
     released_ = Clock::now();
     return verdict;
   }
-  const auto deadline = Clock::now() + timeout_ * 2 + 10s;
+  const auto message = from_probe_rank(step, tag);
+  if (message.empty()) return "the probe rank (0) sent an empty verdict";
+  const auto theirs = message.substr(1);
+  if (message[0] == kBroken) broken_ = theirs;
+  return theirs;
+}
+
+std::string MpiCohort::from_probe_rank(std::string_view step, int tag) {
+  const auto deadline = Clock::now() + probe_rank_patience();
   Backoff backoff;
   while (Clock::now() <= deadline) {
-    if (auto message = try_receive(0, tag)) {
-      if (message->empty()) return "the probe rank (0) sent an empty verdict";
-      const auto theirs = message->substr(1);
-      if ((*message)[0] == kBroken) broken_ = theirs;
-      return theirs;
-    }
+    if (auto message = try_receive(0, tag)) return *message;
     backoff.wait();
   }
-  std::fprintf(stderr,
-               "streambench: rank %d: no word from the probe rank (0) at step \"%.*s\" "
-               "for %lld s: ending the run\n",
-               rank_, static_cast<int>(step.size()), step.data(),
-               static_cast<long long>((timeout_ * 2 + 10s).count()));
+  lost_probe_rank(step);
+}
+
+void MpiCohort::lost_probe_rank(std::string_view step) {
+  std::fprintf(
+      stderr,
+      "streambench: rank %d: no word from the probe rank (0) at step \"%.*s\" "
+      "for %lld s: ending the run\n",
+      rank_, static_cast<int>(step.size()), step.data(),
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::seconds>(probe_rank_patience()).count()));
   MPI_Abort(MPI_COMM_WORLD, 1);
-  return "";
+  std::_Exit(1);  // not reached: MPI_Abort ends the job
 }
 
 std::string MpiCohort::agree(std::string_view step, const std::string& failure) {
   if (!broken_.empty()) return broken_;
   const int tag = next_tag();
-  const auto reports = gather(tag, failure);
+  const auto reports = gather(step, tag, failure);
   return release(step, tag, rank_ == 0 ? judge(step, reports) : "");
 }
 
@@ -272,13 +279,7 @@ std::string MpiCohort::broadcast(std::string_view step, const std::string& value
     if (!broken_.empty()) throw bench::Error(broken_);
     return value;
   }
-  const auto deadline = Clock::now() + timeout_ * 2 + 10s;
-  Backoff backoff;
-  while (Clock::now() <= deadline) {
-    if (auto message = try_receive(0, tag)) return *message;
-    backoff.wait();
-  }
-  throw bench::Error("no word from the probe rank (0) at step \"" + std::string(step) + "\"");
+  return from_probe_rank(step, tag);
 }
 
 Cohort::Share MpiCohort::share(unsigned n) const {
@@ -316,7 +317,7 @@ double MpiCohort::batch_seconds(double longest) const {
 std::string MpiCohort::merge(Figures& figures, benchmark::State& state) {
   if (!broken_.empty()) return broken_;
   const int tag = next_tag();
-  const auto reports = gather(tag, rank_ == 0 ? "" : to_bytes(figures.transfer_words()));
+  const auto reports = gather("merge", tag, rank_ == 0 ? "" : to_bytes(figures.transfer_words()));
   if (rank_ != 0) return release("merge", tag, "");
   std::vector<std::optional<std::string>> failures(reports.size(), std::string());
   for (int r = 1; r < size_; ++r) {

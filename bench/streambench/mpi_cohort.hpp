@@ -60,7 +60,8 @@ class MpiCohort final : public Cohort {
   int next_tag();
   // Rank 0: each load rank's message for `tag` (nullopt: not in time), serving first-byte
   // requests meanwhile. Others: sends `mine`.
-  std::vector<std::optional<std::string>> gather(int tag, const std::string& mine);
+  std::vector<std::optional<std::string>> gather(std::string_view step, int tag,
+                                                 const std::string& mine);
   // Rank 0 sends `verdict` to every rank still there; the others receive it. Either way
   // returns it.
   std::string release(std::string_view step, int tag, const std::string& verdict);
@@ -69,6 +70,13 @@ class MpiCohort final : public Cohort {
   // Rank 0: `message` to every rank still there, each send done within the timeout (a rank
   // that takes none in time is lost, and the run broken).
   void send_down(std::string_view step, int tag, const std::string& text);
+  // A load rank: the probe rank's message for `tag`; if none comes within
+  // probe_rank_patience(), the probe rank is gone and this rank ends the job.
+  std::string from_probe_rank(std::string_view step, int tag);
+  [[noreturn]] void lost_probe_rank(std::string_view step);
+  // How long a load rank waits for the probe rank: past the probe rank's own wait for the
+  // slowest rank, so that the probe rank is the one that names a straggler.
+  Clock::duration probe_rank_patience() const { return timeout_ * 2 + std::chrono::seconds(10); }
   std::string name_of(int rank) const;
   void serve_first_byte();
 

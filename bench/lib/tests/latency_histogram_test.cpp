@@ -8,18 +8,14 @@
 #include <random>
 #include <vector>
 
+#include "bench/lib/tests/exact_percentile.hpp"
+
 namespace streamcheck::bench {
 namespace {
 
-constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+using testing::exact_percentile;
 
-// The nearest-rank percentile of `sorted`, the definition LatencyHistogram approximates.
-std::uint64_t exact_percentile(const std::vector<std::uint64_t>& sorted, double p) {
-  const auto n = static_cast<double>(sorted.size());
-  const auto rank = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(p / 100 * n - 1e-9)),
-                                            1, sorted.size());
-  return sorted[rank - 1];
-}
+constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
 
 // |reported - wanted| <= wanted / 256, the bound the header promises.
 ::testing::AssertionResult within_bound(std::uint64_t reported, std::uint64_t wanted) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bench/lib/boost_process.hpp"
+#include "bench/lib/tests/exact_percentile.hpp"
 #include "bench/streambench/gate.hpp"
 #include "bench/streambench/tests/json_run.hpp"
 #include "bench/streambench/tests/run_command.hpp"
@@ -28,6 +29,7 @@
 namespace streamcheck::streambench {
 namespace {
 
+using bench::testing::exact_percentile;
 using nlohmann::json;
 using testing::run_command;
 using testing::TempFile;
@@ -132,14 +134,6 @@ TEST(StreambenchMpi, MergedRowsAreTheSumOfTheRanksAndEveryTransferByteExact) {
   EXPECT_EQ(report.status, 0) << report.err;
   EXPECT_TRUE(std::filesystem::exists(report_dir / "index.html"));
   std::filesystem::remove_all(report_dir);
-}
-
-// The nearest-rank percentile of `sorted`: what LatencyHistogram approximates.
-std::uint64_t exact_percentile(const std::vector<std::uint64_t>& sorted, double p) {
-  const auto n = static_cast<double>(sorted.size());
-  const auto rank = std::clamp<std::size_t>(static_cast<std::size_t>(std::ceil(p / 100 * n - 1e-9)),
-                                            1, sorted.size());
-  return sorted[rank - 1];
 }
 
 // Each load rank's --latency-log (PATH.rankN), first bytes by benchmark.
